@@ -1,0 +1,106 @@
+//! Telling the input format from the first bytes of the content.
+
+use crate::model::InputFormat;
+
+use super::ReadError;
+
+/// Detects the format of an input from its first bytes.
+///
+/// Binary unified2 is recognised by a plausible first record header; JSON lines by a leading
+/// `{` (EVE unless the record looks like Zeek JSON); text formats by the first line that any
+/// text reader recognises. Text that none recognises is read as `full`, whose reader accounts
+/// for every line (alerts embedded in mail archives start with prose).
+pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> {
+    if head.is_empty() {
+        // An empty input is valid and holds no records; any reader accounts for it.
+        return Ok(InputFormat::Eve);
+    }
+    if looks_like_unified2(head) {
+        return Ok(InputFormat::Unified2);
+    }
+    let text_len = head.iter().take(512).filter(|b| is_texty(**b)).count();
+    if text_len * 10 < head.len().min(512) * 9 {
+        return Err(ReadError::UnknownFormat {
+            path: path.to_string(),
+            message: "binary content that is not a unified2 record".to_string(),
+        });
+    }
+    let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    if head[trimmed] == b'{' {
+        return Ok(InputFormat::Eve);
+    }
+    Ok(detect_text(head))
+}
+
+fn is_texty(b: u8) -> bool {
+    b >= 0x20 || matches!(b, b'\n' | b'\r' | b'\t' | 0x0c) || b >= 0x80
+}
+
+/// unified2 record types fpx knows (see the unified2 reader).
+const UNIFIED2_TYPES: [u32; 13] = [2, 3, 7, 72, 104, 105, 110, 111, 112, 113, 114, 1, 0];
+
+fn looks_like_unified2(head: &[u8]) -> bool {
+    if head.len() < 8 {
+        return false;
+    }
+    let ty = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+    ty != 0 && ty != 1 && UNIFIED2_TYPES.contains(&ty) && len < 1 << 24
+}
+
+fn detect_text(head: &[u8]) -> InputFormat {
+    let text = String::from_utf8_lossy(head);
+    for line in text.lines() {
+        if line.contains("Packet log:") && line.contains("PROTO=") {
+            return InputFormat::Ipchains;
+        }
+        if line.contains("%ASA-") || line.contains("%PIX-") || line.contains("%FWSM-") {
+            return InputFormat::CiscoAsa;
+        }
+        if line.contains(" IN=") && line.contains(" OUT=") {
+            return InputFormat::Netfilter;
+        }
+        if line.starts_with("#separator") || line.starts_with("#fields") {
+            return InputFormat::Zeek;
+        }
+        if line.contains("rule ") && line.contains("/(match)") {
+            return InputFormat::Pflog;
+        }
+        if line.contains("[**]") && line.contains("->") {
+            return InputFormat::Fast;
+        }
+        if line.trim_start().starts_with("[**]") {
+            return InputFormat::Full;
+        }
+    }
+    InputFormat::Full
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_basic_formats() {
+        assert_eq!(
+            detect_format("x", b"{\"event_type\":\"alert\"}\n").unwrap(),
+            InputFormat::Eve
+        );
+        assert_eq!(
+            detect_format(
+                "x",
+                b"09/11/2018-12:35:07.111131  [**] [1:2:0] (null) [**] [Priority: 3] {UDP} 1.2.3.4:1 -> 5.6.7.8:2\n"
+            )
+            .unwrap(),
+            InputFormat::Fast
+        );
+        assert_eq!(
+            detect_format("x", b"Hi all!\n[**] DDOS mstream client to handler [**]\n").unwrap(),
+            InputFormat::Full
+        );
+        let mut u2 = vec![0, 0, 0, 7, 0, 0, 0, 52];
+        u2.extend_from_slice(&[0u8; 52]);
+        assert_eq!(detect_format("x", &u2).unwrap(), InputFormat::Unified2);
+        assert!(detect_format("x", &[0u8, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9]).is_err());
+    }
+}
