@@ -25,7 +25,10 @@ pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> 
             message: "binary content that is not a unified2 record".to_string(),
         });
     }
-    let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let trimmed = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     if head[trimmed] == b'{' {
         return Ok(InputFormat::Eve);
     }

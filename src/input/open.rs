@@ -49,7 +49,13 @@ pub fn open_input(path: &str) -> Result<Input, ReadError> {
     };
     let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
     // Peek (not consume) the magic bytes.
-    let magic: Vec<u8> = raw.fill_buf().map_err(io_err)?.iter().take(4).copied().collect();
+    let magic: Vec<u8> = raw
+        .fill_buf()
+        .map_err(io_err)?
+        .iter()
+        .take(4)
+        .copied()
+        .collect();
     let (reader, compressed): (Box<dyn BufRead>, _) = if magic.starts_with(&GZIP_MAGIC) {
         let dec = flate2::bufread::MultiGzDecoder::new(raw);
         (

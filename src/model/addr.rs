@@ -131,9 +131,14 @@ mod tests {
 
     #[test]
     fn real_addresses() {
-        assert_eq!(Host::parse("10.0.0.1").ip(), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            Host::parse("10.0.0.1").ip(),
+            Some("10.0.0.1".parse().unwrap())
+        );
         assert!(Host::parse("fe80::1").ip().is_some());
-        assert!(Host::parse("ff02:0000:0000:0000:0000:0000:0000:00fb").ip().is_some());
+        assert!(Host::parse("ff02:0000:0000:0000:0000:0000:0000:00fb")
+            .ip()
+            .is_some());
     }
 
     #[test]

@@ -195,6 +195,9 @@ pub struct Alert<'a> {
     pub rev: Option<u32>,
     pub msg: Option<Cow<'a, str>>,
     pub classification: Option<Cow<'a, str>>,
+    /// The numeric classification id (unified2), resolved to `classification` through a
+    /// classification.config when one is given.
+    pub classification_id: Option<u32>,
     pub priority: Option<u32>,
     /// EVE `alert.action` (`allowed`, `blocked`).
     pub action: Option<Cow<'a, str>>,
@@ -238,6 +241,7 @@ impl<'a> Alert<'a> {
             rev: None,
             msg: None,
             classification: None,
+            classification_id: None,
             priority: None,
             action: None,
             proto: None,

@@ -10,8 +10,7 @@ pub mod time;
 pub use addr::{Endpoint, Host};
 pub use alert::{
     Alert, AppFields, Direction, FlowInfo, InputFormat, IpHeader, Location, Original, Packet,
-    Provenance,
-    SkipReason,
+    Provenance, SkipReason,
 };
 pub use context::{Action, ContextEvent, ContextKind};
 pub use proto::IpProto;
