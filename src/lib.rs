@@ -7,4 +7,5 @@
 //! ```
 
 pub mod input;
+pub mod knowledge;
 pub mod model;

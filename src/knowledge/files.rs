@@ -1,0 +1,177 @@
+//! The knowledge files, embedded at build time, and how each is read.
+
+use serde::Deserialize;
+
+use super::{
+    Indicator, Intent, Knowledge, KnownSignature, Magic, MulticastGroup, MulticastScope, PortRange,
+    Service, SpaceBlock, SpecialBlock,
+};
+
+/// Every knowledge file by name, with its embedded text.
+pub const FILES: [(&str, &str); 9] = [
+    (
+        "ipv4-special-registry.toml",
+        include_str!("../../knowledge/ipv4-special-registry.toml"),
+    ),
+    (
+        "ipv6-special-registry.toml",
+        include_str!("../../knowledge/ipv6-special-registry.toml"),
+    ),
+    (
+        "ipv4-address-space.toml",
+        include_str!("../../knowledge/ipv4-address-space.toml"),
+    ),
+    (
+        "multicast.toml",
+        include_str!("../../knowledge/multicast.toml"),
+    ),
+    (
+        "services.toml",
+        include_str!("../../knowledge/services.toml"),
+    ),
+    (
+        "ephemeral-ports.toml",
+        include_str!("../../knowledge/ephemeral-ports.toml"),
+    ),
+    ("magic.toml", include_str!("../../knowledge/magic.toml")),
+    (
+        "signatures.toml",
+        include_str!("../../knowledge/signatures.toml"),
+    ),
+    (
+        "payload-indicators.toml",
+        include_str!("../../knowledge/payload-indicators.toml"),
+    ),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecialFile {
+    source: String,
+    block: Vec<SpecialBlock>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpaceFile {
+    source: String,
+    block: Vec<SpaceBlock>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MulticastFile {
+    source: String,
+    scope: Vec<MulticastScope>,
+    group: Vec<MulticastGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServicesFile {
+    source: String,
+    service: Vec<Service>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EphemeralFile {
+    range: Vec<PortRange>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MagicFile {
+    magic: Vec<Magic>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignaturesFile {
+    intent: Vec<Intent>,
+    #[serde(default)]
+    signature: Vec<KnownSignature>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorsFile {
+    indicator: Vec<Indicator>,
+}
+
+fn fill_source(slot: &mut String, default: &str) {
+    if slot.is_empty() {
+        *slot = default.to_string();
+    }
+}
+
+/// Reads one file into `kb`, with the file-level `source` filling entries that name none.
+pub(super) fn load_file(kb: &mut Knowledge, name: &str, text: &str) -> Result<(), String> {
+    let err = |e: toml::de::Error| e.to_string();
+    match name {
+        "ipv4-special-registry.toml" | "ipv6-special-registry.toml" => {
+            let f: SpecialFile = toml::from_str(text).map_err(err)?;
+            for mut b in f.block {
+                fill_source(&mut b.source, &f.source);
+                kb.special.push(b);
+            }
+        }
+        "ipv4-address-space.toml" => {
+            let f: SpaceFile = toml::from_str(text).map_err(err)?;
+            for mut b in f.block {
+                fill_source(&mut b.source, &f.source);
+                kb.space.push(b);
+            }
+        }
+        "multicast.toml" => {
+            let f: MulticastFile = toml::from_str(text).map_err(err)?;
+            for mut s in f.scope {
+                fill_source(&mut s.source, &f.source);
+                kb.scopes.push(s);
+            }
+            for mut g in f.group {
+                fill_source(&mut g.source, &f.source);
+                kb.groups.push(g);
+            }
+        }
+        "services.toml" => {
+            let f: ServicesFile = toml::from_str(text).map_err(err)?;
+            for mut s in f.service {
+                fill_source(&mut s.source, &f.source);
+                kb.services.push(s);
+            }
+        }
+        "ephemeral-ports.toml" => {
+            let f: EphemeralFile = toml::from_str(text).map_err(err)?;
+            kb.ephemeral.extend(f.range);
+        }
+        "magic.toml" => {
+            let f: MagicFile = toml::from_str(text).map_err(err)?;
+            kb.magic.extend(f.magic);
+        }
+        "signatures.toml" => {
+            let f: SignaturesFile = toml::from_str(text).map_err(err)?;
+            kb.intents.extend(f.intent);
+            kb.signatures.extend(f.signature);
+        }
+        "payload-indicators.toml" => {
+            let f: IndicatorsFile = toml::from_str(text).map_err(err)?;
+            for mut i in f.indicator {
+                let re = regex::bytes::RegexBuilder::new(&i.pattern)
+                    .case_insensitive(!i.case_sensitive)
+                    .unicode(false)
+                    .size_limit(MAX_INDICATOR_REGEX_SIZE)
+                    .build()
+                    .map_err(|e| format!("indicator {}: {e}", i.id))?;
+                i.regex = Some(re);
+                kb.indicators.push(i);
+            }
+        }
+        other => return Err(format!("unknown knowledge file {other}")),
+    }
+    Ok(())
+}
+
+/// Compiled-size cap for indicator regexes: they run on every payload, so a pathological
+/// pattern in a user-supplied file must fail at load time rather than slow every alert.
+const MAX_INDICATOR_REGEX_SIZE: usize = 1 << 20;
