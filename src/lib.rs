@@ -6,6 +6,12 @@
 //! input -> model::Alert -> dissect + knowledge -> evidence -> score -> cluster -> report
 //! ```
 
+pub mod cli;
+pub mod dissect;
+pub mod evidence;
+pub mod explain;
 pub mod input;
 pub mod knowledge;
 pub mod model;
+pub mod report;
+pub mod score;

@@ -1,0 +1,572 @@
+//! Facts: what is known about one alert, as named values that evidence rules test and quote.
+//!
+//! The names are the vocabulary of `rules/*.toml`; a rule using a name not listed in [`KEYS`]
+//! fails to load. Facts are computed once per alert into a reused [`Facts`] table.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::net::IpAddr;
+
+use crate::dissect::{Dissection, FieldClass};
+use crate::knowledge::{AllocationAt, Knowledge};
+use crate::model::{Alert, Direction, Host, IpProto};
+
+/// A fact's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(Cow<'static, str>),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Str(s) => !s.is_empty(),
+            Value::Num(n) => *n != 0.0,
+            Value::Bool(b) => *b,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Str(s) => f.write_str(s),
+            Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            Value::Num(n) => write!(f, "{n}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+macro_rules! keys {
+    ($($name:literal => $doc:literal,)*) => {
+        /// Every fact name, with what it means (printed by `fpx facts`).
+        pub const KEYS: &[(&str, &str)] = &[$(($name, $doc),)*];
+    };
+}
+
+keys! {
+    "alert.proto" => "transport protocol in lower case (tcp, udp, icmp, ...)",
+    "alert.date" => "the alert's date, YYYY-MM-DD, when its timestamp has a known year",
+    "alert.date_source" => "where the year came from: written, flag, surrounding_text, file_mtime",
+    "alert.direction" => "to_server or to_client, as the sensor or the flow join says",
+    "signature.msg" => "the signature's message",
+    "signature.id" => "gid:sid:rev",
+    "signature.gid" => "generator id",
+    "signature.sid" => "signature id, when known",
+    "signature.intent" => "what the signature claims (p2p, malware-c2, dos, scan, exploit, policy, protocol-anomaly)",
+    "signature.intent_description" => "the intent in words",
+    "signature.intent_source" => "where the intent reading comes from",
+    "signature.peer" => "the peer the claim needs: internet or any",
+    "signature.known" => "whether fpx knows the signature's content (from --rules or knowledge/signatures.toml)",
+    "signature.summary" => "what the signature matches, in words",
+    "signature.source" => "where the signature facts come from",
+    "signature.rev" => "revision of the rule text fpx uses",
+    "signature.contents" => "the signature's contents in hex",
+    "signature.content_min_len" => "length in bytes of its longest content (the strongest anchor it has)",
+    "signature.dest_port" => "the destination port the rule names, when it names one",
+    "signature.has_flow" => "whether the rule restricts flow direction/state",
+    "src.ip" => "source address (or label)",
+    "dest.ip" => "destination address (or label)",
+    "src.port" => "source port",
+    "dest.port" => "destination port",
+    "src.label" => "true when the source is a sanitised label, not an address",
+    "dest.label" => "true when the destination is a sanitised label, not an address",
+    "src.special" => "name of the most specific IANA special-purpose block holding the source",
+    "src.special_rfc" => "its RFC",
+    "dest.special" => "name of the most specific IANA special-purpose block holding the destination",
+    "dest.special_rfc" => "its RFC",
+    "src.private" => "source is private-use, link-local or unique-local space",
+    "dest.private" => "destination is private-use, link-local or unique-local space",
+    "dest.global" => "destination is globally reachable unicast",
+    "dest.multicast" => "destination is a multicast address",
+    "dest.multicast_scope" => "multicast scope of the destination (link-local, site-local, ...)",
+    "dest.multicast_scope_name" => "name of that scope block",
+    "dest.multicast_scope_rfc" => "the RFC defining the scope",
+    "dest.multicast_scope_note" => "what the scope means for forwarding",
+    "dest.multicast_group" => "the registered group name of the destination",
+    "dest.multicast_protocol" => "the protocol using that group",
+    "dest.multicast_rfc" => "the group's RFC",
+    "dest.broadcast" => "destination is the limited broadcast address",
+    "dest.unallocated_at_date" => "destination /8 was still held by IANA at the alert's date",
+    "dest.allocation_block" => "the destination's /8",
+    "dest.allocation_designation" => "who holds that /8 now",
+    "dest.allocation_date" => "when it was allocated (YYYY-MM)",
+    "dest.allocation_source" => "the registry consulted",
+    "src.port_service" => "protocol of the service registered on the source port",
+    "src.port_service_name" => "its name",
+    "src.port_service_rfc" => "its RFC",
+    "dest.port_service" => "protocol of the service registered on the destination port",
+    "dest.port_service_name" => "its name",
+    "dest.port_service_rfc" => "its RFC",
+    "src.port_ephemeral" => "source port lies in an ephemeral port range",
+    "dest.port_ephemeral" => "destination port lies in an ephemeral port range",
+    "dest.port_ephemeral_ranges" => "the ephemeral ranges holding the destination port",
+    "dest.port_ephemeral_sources" => "the sources of those ranges",
+    "payload.present" => "whether payload bytes are known",
+    "payload.len" => "payload length in bytes",
+    "payload.protocol" => "application protocol recognised in the payload",
+    "payload.protocol_rfc" => "its defining document",
+    "payload.recognised_by" => "how the protocol was recognised, in words",
+    "payload.is_response" => "the payload is a response (HTTP status line, DNS QR bit, ...)",
+    "payload.is_request" => "the payload is a request or query",
+    "payload.start_line" => "HTTP start line, or the SSDP method line",
+    "payload.content_type" => "HTTP Content-Type",
+    "payload.dns_qname" => "the queried name (DNS family)",
+    "payload.dns_netbios_name" => "the decoded NetBIOS name (NBNS)",
+    "payload.dns_kind" => "standard query, response, NBSTAT query, ...",
+    "payload.body_magic" => "file type found at the start of the body",
+    "payload.body_magic_class" => "its class: media, document, archive, executable",
+    "payload.body_magic_binary" => "whether that body is binary",
+    "payload.body_magic_source" => "the format's specification",
+    "payload.body_offset" => "where the body starts",
+    "payload.indicator" => "id of an exploit-like pattern found in the payload",
+    "payload.indicator_description" => "that pattern in words",
+    "payload.indicator_source" => "its source (CAPEC, CVE)",
+    "payload.indicator_offset" => "where it was found",
+    "match.offset" => "where the signature's longest content first matches in the payload",
+    "match.len" => "its length",
+    "match.hex" => "the matched bytes in hex",
+    "match.field" => "the dissected field holding the match",
+    "match.field_class" => "that field's class",
+    "match.in_binary_body" => "the match lies inside a binary (media, binary) body",
+    "match.count" => "how many times that content occurs in the payload",
+    "match.chance_per_packet" => "expected chance occurrences of that content in a payload of this length, if its bytes were random",
+    "flow.client_is_src" => "the alert's source opened the flow",
+    "flow.handshake_seen" => "a TCP handshake was seen for the flow",
+}
+
+/// Index of a fact name in [`KEYS`].
+pub fn key_index(name: &str) -> Option<usize> {
+    KEYS.iter().position(|(k, _)| *k == name)
+}
+
+/// The facts of one alert: one slot per key.
+#[derive(Clone, Debug)]
+pub struct Facts {
+    values: Vec<Option<Value>>,
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            values: vec![None; KEYS.len()],
+        }
+    }
+}
+
+impl Facts {
+    pub fn get(&self, idx: usize) -> Option<&Value> {
+        self.values.get(idx).and_then(|v| v.as_ref())
+    }
+
+    pub fn get_named(&self, name: &str) -> Option<&Value> {
+        key_index(name).and_then(|i| self.get(i))
+    }
+
+    fn set(&mut self, name: &'static str, v: Value) {
+        // Names are checked by the unit test `every_set_key_exists`; an unknown name here is a
+        // programming error, caught in debug builds.
+        match key_index(name) {
+            Some(i) => self.values[i] = Some(v),
+            None => debug_assert!(false, "unknown fact key {name}"),
+        }
+    }
+
+    fn s(&mut self, name: &'static str, v: impl Into<Cow<'static, str>>) {
+        self.set(name, Value::Str(v.into()));
+    }
+
+    fn n(&mut self, name: &'static str, v: f64) {
+        self.set(name, Value::Num(v));
+    }
+
+    fn b(&mut self, name: &'static str, v: bool) {
+        self.set(name, Value::Bool(v));
+    }
+
+    /// All present facts, for JSON debugging output.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        KEYS.iter()
+            .zip(&self.values)
+            .filter_map(|((k, _), v)| v.as_ref().map(|v| (*k, v)))
+    }
+}
+
+/// What is known about the signature that fired, from its rule text or from knowledge.
+#[derive(Clone, Debug, Default)]
+pub struct SignatureInfo {
+    pub rev: Option<u32>,
+    pub contents: Vec<Vec<u8>>,
+    pub dest_port: Option<u16>,
+    pub flow: Option<String>,
+    pub summary: String,
+    pub source: String,
+}
+
+/// Computes the facts of `alert` into `out` (cleared first).
+pub fn compute(
+    out: &mut Facts,
+    alert: &Alert<'_>,
+    dis: &Dissection,
+    sig: Option<&SignatureInfo>,
+    kb: &Knowledge,
+) {
+    out.values.iter_mut().for_each(|v| *v = None);
+    let proto = alert.proto;
+    if let Some(p) = proto {
+        out.s("alert.proto", p.to_string().to_ascii_lowercase());
+    }
+    let date = alert.timestamp.date();
+    if let Some((y, m, d)) = date {
+        out.s("alert.date", format!("{y:04}-{m:02}-{d:02}"));
+        out.s("alert.date_source", alert.timestamp.year_source.as_str());
+    }
+    if let Some(d) = alert.direction {
+        out.s("alert.direction", d.as_str());
+    }
+
+    // Signature.
+    if let Some(m) = &alert.msg {
+        out.s("signature.msg", m.to_string());
+    }
+    out.s("signature.id", alert.signature_id());
+    out.n("signature.gid", f64::from(alert.gid));
+    if let Some(sid) = alert.sid {
+        out.n("signature.sid", f64::from(sid));
+    }
+    let intent = kb
+        .intents_of(alert.msg.as_deref(), None)
+        .next()
+        .or_else(|| kb.intents_of(None, alert.classification.as_deref()).next());
+    if let Some(i) = intent {
+        out.s("signature.intent", i.intent.clone());
+        out.s("signature.intent_description", i.description.clone());
+        out.s("signature.intent_source", i.source.clone());
+        out.s("signature.peer", i.peer.clone());
+    }
+    out.b("signature.known", sig.is_some());
+    if let Some(sig) = sig {
+        out.s("signature.summary", sig.summary.clone());
+        out.s("signature.source", sig.source.clone());
+        if let Some(r) = sig.rev {
+            out.n("signature.rev", f64::from(r));
+        }
+        let hex: Vec<String> = sig.contents.iter().map(|c| hex_bytes(c)).collect();
+        out.s("signature.contents", hex.join(", "));
+        if let Some(longest) = sig.contents.iter().map(Vec::len).max() {
+            out.n("signature.content_min_len", longest as f64);
+        }
+        if let Some(p) = sig.dest_port {
+            out.n("signature.dest_port", f64::from(p));
+        }
+        out.b("signature.has_flow", sig.flow.is_some());
+    }
+
+    // Endpoints.
+    host_facts(out, &alert.src.host, true, date, kb);
+    host_facts(out, &alert.dest.host, false, date, kb);
+    if let Some(p) = alert.src.port {
+        out.n("src.port", f64::from(p));
+    }
+    if let Some(p) = alert.dest.port {
+        out.n("dest.port", f64::from(p));
+    }
+    if let Some(proto) = proto.filter(|p| p.has_ports()) {
+        port_facts(out, proto, alert.src.port, true, kb);
+        port_facts(out, proto, alert.dest.port, false, kb);
+    }
+
+    // Payload.
+    let payload = alert.payload.as_deref();
+    out.b("payload.present", payload.is_some());
+    if let Some(p) = payload {
+        out.n("payload.len", p.len() as f64);
+    }
+    dissection_facts(out, dis);
+    if let Some(p) = payload {
+        indicator_facts(out, p, kb);
+        if let Some(sig) = sig {
+            match_facts(out, p, dis, sig);
+        }
+    }
+
+    // Flow.
+    if let Some(flow) = &alert.flow {
+        if let Some(client) = &flow.client {
+            out.b("flow.client_is_src", client.host == alert.src.host);
+        }
+        if let Some(h) = flow.handshake_seen {
+            out.b("flow.handshake_seen", h);
+        }
+    }
+    if alert.direction.is_none() {
+        if let Some(r) = dis.is_response {
+            let d = if r {
+                Direction::ToClient
+            } else {
+                Direction::ToServer
+            };
+            out.s("alert.direction", d.as_str());
+        }
+    }
+}
+
+fn host_facts(
+    out: &mut Facts,
+    host: &Host<'_>,
+    is_src: bool,
+    date: Option<(i32, u32, u32)>,
+    kb: &Knowledge,
+) {
+    let k = |src: &'static str, dst: &'static str| if is_src { src } else { dst };
+    out.s(k("src.ip", "dest.ip"), host.to_string());
+    let ip = match host {
+        Host::Ip(ip) => Some(*ip),
+        Host::Label { .. } => {
+            out.b(k("src.label", "dest.label"), true);
+            None
+        }
+    };
+    let special = match (ip, host.known_network()) {
+        (Some(ip), _) => kb.special_blocks(ip).next(),
+        (None, Some(net)) => kb.special_blocks_of_net(net).next(),
+        (None, None) => None,
+    };
+    if let Some(b) = special {
+        out.s(k("src.special", "dest.special"), b.name.clone());
+        out.s(k("src.special_rfc", "dest.special_rfc"), b.rfc.clone());
+        let private = !b.global && b.forwardable || b.name.starts_with("Link");
+        out.b(k("src.private", "dest.private"), private);
+    } else if ip.is_some() {
+        out.b(k("src.private", "dest.private"), false);
+    }
+    let Some(ip) = ip else { return };
+    if is_src {
+        return;
+    }
+    let multicast = ip.is_multicast();
+    out.b("dest.multicast", multicast);
+    out.b(
+        "dest.broadcast",
+        matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()),
+    );
+    out.b(
+        "dest.global",
+        !multicast && special.is_none_or(|b| b.global),
+    );
+    if let Some(s) = kb.multicast_scope(ip) {
+        out.s("dest.multicast_scope", s.scope.clone());
+        out.s("dest.multicast_scope_name", s.name.clone());
+        out.s("dest.multicast_scope_rfc", s.rfc.clone());
+        out.s("dest.multicast_scope_note", s.note.clone());
+    }
+    if let Some(g) = kb.multicast_group(ip) {
+        out.s("dest.multicast_group", g.name.clone());
+        out.s("dest.multicast_protocol", g.protocol.clone());
+        out.s("dest.multicast_rfc", g.rfc.clone());
+    }
+    let at = date.map(|(y, m, _)| (y, m));
+    if let Some(a) = kb.allocation(ip, at) {
+        let b = a.block();
+        out.s("dest.allocation_block", b.prefix.to_string());
+        out.s("dest.allocation_designation", b.designation.clone());
+        out.s("dest.allocation_date", b.date.clone());
+        out.s("dest.allocation_source", b.source.clone());
+        out.b(
+            "dest.unallocated_at_date",
+            matches!(a, AllocationAt::NotYetAllocated { .. }),
+        );
+    }
+}
+
+fn port_facts(out: &mut Facts, proto: IpProto, port: Option<u16>, is_src: bool, kb: &Knowledge) {
+    let Some(port) = port else { return };
+    let k = |src: &'static str, dst: &'static str| if is_src { src } else { dst };
+    if let Some(s) = kb.services(proto, port).next() {
+        out.s(
+            k("src.port_service", "dest.port_service"),
+            s.protocol.clone(),
+        );
+        out.s(
+            k("src.port_service_name", "dest.port_service_name"),
+            s.name.clone(),
+        );
+        out.s(
+            k("src.port_service_rfc", "dest.port_service_rfc"),
+            s.rfc.clone(),
+        );
+    }
+    let mut names = String::new();
+    let mut sources = String::new();
+    for r in kb.ephemeral_ranges(port) {
+        if !names.is_empty() {
+            names.push_str("; ");
+            sources.push_str("; ");
+        }
+        let _ = write!(names, "{} {}-{}", r.name, r.low, r.high);
+        sources.push_str(&r.source);
+    }
+    out.b(
+        k("src.port_ephemeral", "dest.port_ephemeral"),
+        !names.is_empty(),
+    );
+    if !is_src && !names.is_empty() {
+        out.s("dest.port_ephemeral_ranges", names);
+        out.s("dest.port_ephemeral_sources", sources);
+    }
+}
+
+fn dissection_facts(out: &mut Facts, dis: &Dissection) {
+    let Some(proto) = dis.protocol else { return };
+    out.s("payload.protocol", proto);
+    out.s("payload.recognised_by", dis.recognised_by.clone());
+    if let Some(r) = &dis.rfc {
+        out.s("payload.protocol_rfc", r.clone());
+    }
+    if let Some(r) = dis.is_response {
+        out.b("payload.is_response", r);
+        out.b("payload.is_request", !r);
+    }
+    if let Some(h) = &dis.http {
+        let line = if h.is_response {
+            format!(
+                "{} {} {}",
+                h.version.as_deref().unwrap_or("HTTP/?"),
+                h.status.map_or_else(|| "?".to_string(), |s| s.to_string()),
+                h.reason.as_deref().unwrap_or("")
+            )
+        } else {
+            format!(
+                "{} {} {}",
+                h.method.as_deref().unwrap_or("?"),
+                h.uri.as_deref().unwrap_or("?"),
+                h.version.as_deref().unwrap_or("")
+            )
+        };
+        out.s("payload.start_line", line.trim_end().to_string());
+        if let Some(ct) = &h.content_type {
+            out.s("payload.content_type", ct.clone());
+        }
+        if let Some(b) = &h.body {
+            out.n("payload.body_offset", b.start as f64);
+        }
+    }
+    if let Some(d) = &dis.dns {
+        if let Some(q) = &d.qname {
+            out.s("payload.dns_qname", q.clone());
+        }
+        if let Some(n) = &d.decoded_netbios_name {
+            out.s("payload.dns_netbios_name", n.clone());
+        }
+        let kind = match (d.is_response, d.nbstat, d.opcode) {
+            (_, true, _) => "NBSTAT query",
+            (true, _, _) => "response",
+            (false, _, 0) => "standard query",
+            (false, _, _) => "query",
+        };
+        out.s("payload.dns_kind", kind);
+    }
+    if let Some(s) = &dis.ssdp {
+        out.s("payload.start_line", s.method.clone());
+    }
+    if let Some(m) = &dis.body_magic {
+        out.s("payload.body_magic", m.name.clone());
+        out.s("payload.body_magic_class", m.class.clone());
+        out.b("payload.body_magic_binary", m.binary);
+        out.s("payload.body_magic_source", m.source.clone());
+    }
+}
+
+/// Cap on the payload bytes scanned by indicator patterns: exploit markers sit near the start
+/// of a request, and the cap keeps the per-alert cost flat for jumbo stream payloads.
+const MAX_INDICATOR_SCAN: usize = 64 * 1024;
+
+fn indicator_facts(out: &mut Facts, payload: &[u8], kb: &Knowledge) {
+    let scan = &payload[..payload.len().min(MAX_INDICATOR_SCAN)];
+    for ind in &kb.indicators {
+        let Some(re) = &ind.regex else { continue };
+        if let Some(m) = re.find(scan) {
+            out.s("payload.indicator", ind.id.clone());
+            out.s("payload.indicator_description", ind.description.clone());
+            out.s("payload.indicator_source", ind.source.clone());
+            out.n("payload.indicator_offset", m.start() as f64);
+            return;
+        }
+    }
+}
+
+fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &SignatureInfo) {
+    let Some(content) = sig.contents.iter().max_by_key(|c| c.len()) else {
+        return;
+    };
+    if content.is_empty() {
+        return;
+    }
+    let mut count = 0usize;
+    let mut first = None;
+    for (i, w) in payload.windows(content.len()).enumerate() {
+        if w == content.as_slice() {
+            count += 1;
+            first.get_or_insert(i);
+        }
+    }
+    let positions = payload.len().saturating_sub(content.len()) + 1;
+    let chance = positions as f64 * 256f64.powi(-(content.len() as i32));
+    out.n(
+        "match.chance_per_packet",
+        (chance * 1000.0).round() / 1000.0,
+    );
+    out.n("match.count", count as f64);
+    let Some(off) = first else { return };
+    out.n("match.offset", off as f64);
+    out.n("match.len", content.len() as f64);
+    out.s("match.hex", hex_bytes(content));
+    if let Some(f) = dis.field_at(off) {
+        out.s("match.field", f.name.to_string());
+        out.s("match.field_class", f.class.as_str());
+        out.b(
+            "match.in_binary_body",
+            matches!(f.class, FieldClass::MediaBody | FieldClass::BinaryBody),
+        );
+    } else if let (Some(m), Some(h)) = (&dis.body_magic, &dis.http) {
+        let in_body = h.body.as_ref().is_some_and(|b| b.contains(&off));
+        out.b("match.in_binary_body", in_body && m.binary);
+    }
+}
+
+/// `|3E|`-style hex as Snort writes content bytes.
+pub fn hex_bytes(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 3 + 2);
+    s.push('|');
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let _ = write!(s, "{x:02X}");
+    }
+    s.push('|');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique() {
+        let mut names: Vec<_> = KEYS.iter().map(|(k, _)| *k).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+
+    #[test]
+    fn hex_formatting() {
+        assert_eq!(hex_bytes(&[0x3e]), "|3E|");
+        assert_eq!(hex_bytes(&[0x32, 0, 0, 0]), "|32 00 00 00|");
+    }
+}

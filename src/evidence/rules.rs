@@ -1,0 +1,400 @@
+//! Evidence rules: conditions over facts, a weight in log-odds, and the words that explain them.
+//! The rules are data (`rules/*.toml`); this file reads and evaluates them.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use super::facts::{key_index, Facts, Value};
+
+/// Which verdict a piece of evidence supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Supports {
+    /// The traffic is not what the signature describes.
+    FalsePositive,
+    /// The traffic is what the signature describes, but expected and harmless.
+    BenignTrigger,
+    /// The traffic is what the signature describes, and looks harmful.
+    TruePositive,
+}
+
+impl Supports {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Supports::FalsePositive => "false_positive",
+            Supports::BenignTrigger => "benign_trigger",
+            Supports::TruePositive => "true_positive",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    supports: Supports,
+    log_odds: f64,
+    weight_reason: String,
+    when: Vec<String>,
+    cause: String,
+    text: String,
+    #[serde(default)]
+    refs: Vec<String>,
+    #[serde(default)]
+    suggest: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    #[serde(default)]
+    prior: Vec<RawPrior>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrior {
+    intent: String,
+    fp_probability: f64,
+    reason: String,
+}
+
+/// A prior false-positive probability for alerts of one signature intent.
+#[derive(Clone, Debug)]
+pub struct Prior {
+    pub intent: String,
+    pub fp_probability: f64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    Truthy,
+    Falsy,
+    Eq(String),
+    Ne(String),
+    In(Vec<String>),
+    Ge(f64),
+    Gt(f64),
+    Le(f64),
+    Lt(f64),
+}
+
+#[derive(Clone, Debug)]
+struct Condition {
+    key: usize,
+    op: Op,
+}
+
+/// A piece of template text: literal text and fact references.
+#[derive(Clone, Debug)]
+enum Piece {
+    Lit(String),
+    Fact(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Template(Vec<Piece>);
+
+/// One compiled evidence rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub supports: Supports,
+    pub log_odds: f64,
+    pub weight_reason: String,
+    when: Vec<Condition>,
+    cause: Template,
+    text: Template,
+    refs: Vec<Template>,
+    suggest: Vec<Template>,
+    /// `file` it came from, for messages.
+    pub origin: String,
+}
+
+/// A rule that held for an alert, with its words rendered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    pub id: String,
+    pub supports: Supports,
+    pub log_odds: f64,
+    pub cause: String,
+    pub text: String,
+    pub refs: Vec<String>,
+    pub suggestions: Vec<String>,
+}
+
+/// All evidence rules and priors.
+#[derive(Clone, Debug, Default)]
+pub struct RuleBook {
+    pub rules: Vec<Rule>,
+    pub priors: Vec<Prior>,
+}
+
+impl RuleBook {
+    /// Adds the rules and priors of one file; errors name the file and the rule.
+    pub fn add_file(&mut self, origin: &str, text: &str) -> Result<(), String> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        for r in raw.rule {
+            let rule = compile(r, origin)?;
+            if self.rules.iter().any(|x| x.id == rule.id) {
+                return Err(format!("{origin}: rule {}: id used twice", rule.id));
+            }
+            self.rules.push(rule);
+        }
+        for p in raw.prior {
+            if !(0.01..=0.99).contains(&p.fp_probability) {
+                return Err(format!(
+                    "{origin}: prior {}: fp_probability must lie in 0.01..=0.99",
+                    p.intent
+                ));
+            }
+            self.priors.push(Prior {
+                intent: p.intent,
+                fp_probability: p.fp_probability,
+                reason: p.reason,
+            });
+        }
+        Ok(())
+    }
+
+    /// Evaluates every rule on `facts`, appending what holds to `out` (strongest first).
+    pub fn evaluate(&self, facts: &Facts, out: &mut Vec<Evidence>) {
+        out.clear();
+        for r in &self.rules {
+            if r.when.iter().all(|c| holds(c, facts)) {
+                out.push(Evidence {
+                    id: r.id.clone(),
+                    supports: r.supports,
+                    log_odds: r.log_odds,
+                    cause: render(&r.cause, facts),
+                    text: render(&r.text, facts),
+                    refs: r
+                        .refs
+                        .iter()
+                        .map(|t| render(t, facts))
+                        .filter(|s| !s.is_empty() && s != UNKNOWN)
+                        .collect(),
+                    suggestions: r.suggest.iter().map(|t| render(t, facts)).collect(),
+                });
+            }
+        }
+        out.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    }
+
+    pub fn prior(&self, intent: Option<&str>) -> Option<&Prior> {
+        let want = intent.unwrap_or("default");
+        self.priors
+            .iter()
+            .find(|p| p.intent == want)
+            .or_else(|| self.priors.iter().find(|p| p.intent == "default"))
+    }
+}
+
+const UNKNOWN: &str = "(unknown)";
+
+fn holds(c: &Condition, facts: &Facts) -> bool {
+    let v = facts.get(c.key);
+    match &c.op {
+        Op::Truthy => v.is_some_and(Value::truthy),
+        Op::Falsy => !v.is_some_and(Value::truthy),
+        Op::Eq(want) => v.is_some_and(|v| value_eq(v, want)),
+        Op::Ne(want) => !v.is_some_and(|v| value_eq(v, want)),
+        Op::In(set) => v.is_some_and(|v| set.iter().any(|w| value_eq(v, w))),
+        Op::Ge(n) => num(v).is_some_and(|x| x >= *n),
+        Op::Gt(n) => num(v).is_some_and(|x| x > *n),
+        Op::Le(n) => num(v).is_some_and(|x| x <= *n),
+        Op::Lt(n) => num(v).is_some_and(|x| x < *n),
+    }
+}
+
+fn num(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Num(n) => Some(*n),
+        Value::Str(s) => s.parse().ok(),
+        Value::Bool(_) => None,
+    }
+}
+
+fn value_eq(v: &Value, want: &str) -> bool {
+    match v {
+        Value::Str(s) => s.eq_ignore_ascii_case(want),
+        Value::Num(n) => want.parse::<f64>().is_ok_and(|w| w == *n),
+        Value::Bool(b) => want.parse::<bool>().is_ok_and(|w| w == *b),
+    }
+}
+
+fn render(t: &Template, facts: &Facts) -> String {
+    let mut s = String::new();
+    for p in &t.0 {
+        match p {
+            Piece::Lit(l) => s.push_str(l),
+            Piece::Fact(i) => match facts.get(*i) {
+                Some(v) => {
+                    let _ = write!(s, "{v}");
+                }
+                None => s.push_str(UNKNOWN),
+            },
+        }
+    }
+    s
+}
+
+fn compile(r: RawRule, origin: &str) -> Result<Rule, String> {
+    let ctx = |m: String| format!("{origin}: rule {}: {m}", r.id);
+    match r.supports {
+        Supports::TruePositive if r.log_odds >= 0.0 => {
+            return Err(ctx("true_positive evidence needs negative log_odds".into()))
+        }
+        Supports::FalsePositive | Supports::BenignTrigger if r.log_odds <= 0.0 => {
+            return Err(ctx(
+                "false_positive/benign_trigger evidence needs positive log_odds".into(),
+            ))
+        }
+        _ => {}
+    }
+    if r.when.is_empty() {
+        return Err(ctx("a rule needs at least one condition".into()));
+    }
+    let when = r
+        .when
+        .iter()
+        .map(|c| parse_condition(c).map_err(&ctx))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tpl = |s: &str| parse_template(s).map_err(&ctx);
+    Ok(Rule {
+        when,
+        cause: tpl(&r.cause)?,
+        text: tpl(&r.text)?,
+        refs: r.refs.iter().map(|s| tpl(s)).collect::<Result<_, _>>()?,
+        suggest: r.suggest.iter().map(|s| tpl(s)).collect::<Result<_, _>>()?,
+        id: r.id,
+        supports: r.supports,
+        log_odds: r.log_odds,
+        weight_reason: r.weight_reason,
+        origin: origin.to_string(),
+    })
+}
+
+fn fact(name: &str) -> Result<usize, String> {
+    key_index(name).ok_or_else(|| format!("unknown fact {name:?} (see `fpx facts`)"))
+}
+
+fn parse_condition(s: &str) -> Result<Condition, String> {
+    let s = s.trim();
+    if let Some(rest) = s.strip_prefix('!') {
+        return Ok(Condition {
+            key: fact(rest.trim())?,
+            op: Op::Falsy,
+        });
+    }
+    let mut parts = s.splitn(3, char::is_whitespace);
+    let key = parts.next().unwrap_or_default();
+    let Some(op) = parts.next() else {
+        return Ok(Condition {
+            key: fact(key)?,
+            op: Op::Truthy,
+        });
+    };
+    let arg = parts
+        .next()
+        .map(str::trim)
+        .ok_or_else(|| format!("condition {s:?}: missing value after {op}"))?;
+    let unquote = |a: &str| a.trim().trim_matches('"').to_string();
+    let number = |a: &str| {
+        a.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("condition {s:?}: {a:?} is not a number"))
+    };
+    let op = match op {
+        "==" => Op::Eq(unquote(arg)),
+        "!=" => Op::Ne(unquote(arg)),
+        ">=" => Op::Ge(number(arg)?),
+        ">" => Op::Gt(number(arg)?),
+        "<=" => Op::Le(number(arg)?),
+        "<" => Op::Lt(number(arg)?),
+        "in" => {
+            let inner = arg
+                .strip_prefix('[')
+                .and_then(|a| a.strip_suffix(']'))
+                .ok_or_else(|| format!("condition {s:?}: `in` needs [a, b, ...]"))?;
+            Op::In(
+                inner
+                    .split(',')
+                    .map(unquote)
+                    .filter(|x| !x.is_empty())
+                    .collect(),
+            )
+        }
+        other => return Err(format!("condition {s:?}: unknown operator {other:?}")),
+    };
+    Ok(Condition {
+        key: fact(key)?,
+        op,
+    })
+}
+
+fn parse_template(s: &str) -> Result<Template, String> {
+    let mut pieces = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            pieces.push(Piece::Lit(rest[..open].to_string()));
+        }
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("template {s:?}: unclosed {{"))?;
+        pieces.push(Piece::Fact(fact(after[..close].trim())?));
+        rest = &after[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Lit(rest.to_string()));
+    }
+    Ok(Template(pieces))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_parse() {
+        let c = parse_condition("dest.multicast_scope == link-local").unwrap();
+        assert_eq!(c.op, Op::Eq("link-local".into()));
+        let c = parse_condition("signature.intent in [p2p, malware-c2]").unwrap();
+        assert_eq!(c.op, Op::In(vec!["p2p".into(), "malware-c2".into()]));
+        assert_eq!(parse_condition("!payload.present").unwrap().op, Op::Falsy);
+        assert_eq!(parse_condition("payload.len >= 3").unwrap().op, Op::Ge(3.0));
+        assert!(parse_condition("no.such.fact").is_err());
+        assert!(parse_condition("payload.len >= x").is_err());
+        assert!(parse_condition("payload.len ~ x").is_err());
+    }
+
+    #[test]
+    fn templates_parse_and_reject_unknown_facts() {
+        assert!(parse_template("to {dest.ip} port {dest.port}").is_ok());
+        assert!(parse_template("{nope}").is_err());
+        assert!(parse_template("{dest.ip").is_err());
+    }
+
+    #[test]
+    fn weights_must_point_the_right_way() {
+        let mut book = RuleBook::default();
+        let bad = r#"
+[[rule]]
+id = "x"
+supports = "true_positive"
+log_odds = 1.0
+weight_reason = "r"
+when = ["payload.present"]
+cause = "c"
+text = "t"
+"#;
+        let e = book.add_file("f.toml", bad).unwrap_err();
+        assert!(e.contains("f.toml") && e.contains("rule x"), "{e}");
+    }
+}

@@ -1,0 +1,201 @@
+//! The `explain` job: read every input, and for each alert dissect, gather facts, weigh the
+//! evidence, score and report. Stateless per alert; the only state is the counters.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::dissect::{self, Dissection};
+use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
+use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
+use crate::knowledge::{Knowledge, KnownSignature};
+use crate::model::{Alert, ContextEvent, Provenance, SkipReason};
+use crate::report::{Explained, Format, Printer, Summary};
+use crate::score;
+
+/// A validated configuration for `explain`.
+#[derive(Clone, Debug)]
+pub struct ExplainConfig {
+    pub inputs: Vec<String>,
+    pub read: ReadOptions,
+    pub format: Format,
+    pub knowledge_dir: Option<PathBuf>,
+    pub evidence_dir: Option<PathBuf>,
+    /// Most warnings about skipped records printed per run; the rest are only counted.
+    pub max_warnings: usize,
+}
+
+/// Errors that stop `explain` before it reads anything.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("knowledge: {0}")]
+    Knowledge(#[from] crate::knowledge::KnowledgeError),
+    #[error("evidence rules: {0}")]
+    Rules(String),
+}
+
+/// Runs `explain`, writing the report to `out` and warnings to `warn`. Returns the summary;
+/// unreadable inputs are listed in it, not returned as errors, so that one bad file does not
+/// hide the others.
+pub fn run<W: Write>(
+    cfg: &ExplainConfig,
+    out: W,
+    warn: &mut dyn Write,
+) -> Result<Summary, SetupError> {
+    let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
+    let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
+    let mut ex = Explainer {
+        kb: &kb,
+        book: &book,
+        printer: Printer::new(cfg.format, out),
+        summary: Summary::default(),
+        facts: Facts::default(),
+        evidence: Vec::new(),
+        warn,
+        warnings_left: cfg.max_warnings,
+        io_error: None,
+    };
+    for path in &cfg.inputs {
+        match input::read_path(path, &cfg.read, &mut ex) {
+            Ok(()) => {}
+            Err(ReadError::Stopped) => break,
+            Err(e) => {
+                let _ = writeln!(ex.warn, "fpx: {e}");
+                ex.summary.errors.push((path.clone(), error_message(&e)));
+            }
+        }
+    }
+    if ex.io_error.is_none() {
+        if let Err(e) = ex.printer.summary(&ex.summary) {
+            ex.io_error = Some(e);
+        }
+    }
+    match ex.io_error {
+        // A closed pipe (`fpx explain ... | head`) is a normal way to stop reading.
+        Some(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            ex.summary
+                .errors
+                .push(("-".into(), format!("writing output: {e}")));
+        }
+        _ => {}
+    }
+    Ok(ex.summary)
+}
+
+fn error_message(e: &ReadError) -> String {
+    match e {
+        ReadError::Io { source, .. } => source.to_string(),
+        ReadError::Corrupt {
+            location, message, ..
+        } => format!("{location}: {message}"),
+        other => other.to_string(),
+    }
+}
+
+struct Explainer<'k, 'w, W: Write> {
+    kb: &'k Knowledge,
+    book: &'k RuleBook,
+    printer: Printer<W>,
+    summary: Summary,
+    facts: Facts,
+    evidence: Vec<Evidence>,
+    warn: &'w mut dyn Write,
+    warnings_left: usize,
+    io_error: Option<io::Error>,
+}
+
+fn signature_info(k: &KnownSignature) -> SignatureInfo {
+    SignatureInfo {
+        rev: Some(k.rev),
+        contents: k.contents.clone(),
+        dest_port: (k.dest_port != 0).then_some(k.dest_port),
+        flow: (!k.flow.is_empty()).then(|| k.flow.clone()),
+        summary: k.summary.clone(),
+        source: k.source.clone(),
+    }
+}
+
+impl<W: Write> Explainer<'_, '_, W> {
+    fn explain(&mut self, alert: &Alert<'_>) -> io::Result<()> {
+        let dis: Dissection = dissect::dissect(alert, self.kb);
+        let sig = self
+            .kb
+            .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
+            .map(signature_info);
+        evidence::compute_facts(&mut self.facts, alert, &dis, sig.as_ref(), self.kb);
+        self.book.evaluate(&self.facts, &mut self.evidence);
+        let intent = match self.facts.get_named("signature.intent") {
+            Some(Value::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let score = score::score(self.book, intent.as_deref(), &self.evidence);
+        let num = |f: &Facts, k: &str| match f.get_named(k) {
+            Some(Value::Num(n)) => Some(*n as usize),
+            _ => None,
+        };
+        let matched = num(&self.facts, "match.offset").zip(num(&self.facts, "match.len"));
+        *self
+            .summary
+            .verdicts
+            .entry(score.verdict.as_str())
+            .or_default() += 1;
+        let e = Explained {
+            index: self.summary.alerts,
+            alert,
+            dissection: &dis,
+            signature: sig.as_ref(),
+            evidence: &self.evidence,
+            score: &score,
+            intent: intent.as_deref(),
+            matched,
+        };
+        self.printer.alert(&e)
+    }
+}
+
+impl<W: Write> Sink for Explainer<'_, '_, W> {
+    fn alert(&mut self, alert: Alert<'_>) -> Flow {
+        self.summary.records_read += 1;
+        self.summary.alerts += 1;
+        match self.explain(&alert) {
+            Ok(()) => Flow::Continue,
+            Err(e) => {
+                self.io_error = Some(e);
+                Flow::Stop
+            }
+        }
+    }
+
+    fn context(&mut self, event: ContextEvent<'_>) -> Flow {
+        self.summary.records_read += 1;
+        self.summary.context_events += 1;
+        *self
+            .summary
+            .context_by_kind
+            .entry(event.kind.0)
+            .or_default() += 1;
+        Flow::Continue
+    }
+
+    fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, detail: Option<&str>) -> Flow {
+        self.summary.records_read += 1;
+        *self.summary.skipped.entry(reason.as_str()).or_default() += 1;
+        let quiet = reason == SkipReason::SURROUNDING_TEXT || reason == SkipReason::BLANK;
+        if !quiet && self.warnings_left > 0 {
+            self.warnings_left -= 1;
+            let loc = crate::input::LocationDisplay(at.location);
+            let _ = writeln!(
+                self.warn,
+                "fpx: {}: {loc}: skipped ({}){}",
+                crate::report::escape::terminal(&at.path),
+                reason.as_str(),
+                detail
+                    .map(|d| format!(": {}", crate::report::escape::terminal(d)))
+                    .unwrap_or_default()
+            );
+            if self.warnings_left == 0 {
+                let _ = writeln!(self.warn, "fpx: further skipped records are only counted");
+            }
+        }
+        Flow::Continue
+    }
+}

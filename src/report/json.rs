@@ -1,0 +1,276 @@
+//! JSON lines: one object per alert, then a summary object. The field names are a stable
+//! contract, described by `schema/fpx-output.schema.json`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::model::{Location, Original};
+
+use super::{Explained, Summary};
+
+pub struct JsonPrinter<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    format: &'a str,
+}
+
+#[derive(Serialize)]
+struct AlertOut<'a> {
+    timestamp: &'a str,
+    timestamp_utc: Option<String>,
+    year_source: &'a str,
+    gid: u32,
+    sid: Option<u32>,
+    rev: Option<u32>,
+    msg: Option<&'a str>,
+    classification: Option<&'a str>,
+    priority: Option<u32>,
+    proto: Option<String>,
+    src_ip: String,
+    src_port: Option<u16>,
+    dest_ip: String,
+    dest_port: Option<u16>,
+    direction: Option<&'a str>,
+    app_proto: Option<&'a str>,
+    payload_len: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct RootCause<'a> {
+    id: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct EvidenceOut<'a> {
+    id: &'a str,
+    supports: &'a str,
+    log_odds: f64,
+    text: &'a str,
+    refs: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Prior<'a> {
+    intent: &'a str,
+    fp_probability: f64,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    start: usize,
+    end: usize,
+    name: &'a str,
+    class: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct DissectionOut<'a> {
+    protocol: Option<&'a str>,
+    recognised_by: &'a str,
+    rfc: Option<&'a str>,
+    is_response: Option<bool>,
+    body_magic: Option<&'a str>,
+    anomalies: &'a [&'static str],
+    fields: Vec<FieldOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OriginalOut<'a> {
+    Json(&'a RawValue),
+    Text { format: &'a str, text: &'a str },
+}
+
+#[derive(Serialize)]
+struct AlertLine<'a> {
+    kind: &'static str,
+    index: u64,
+    source: Source<'a>,
+    alert: AlertOut<'a>,
+    verdict: &'static str,
+    fp_probability: f64,
+    prior: Prior<'a>,
+    signature_intent: Option<&'a str>,
+    root_cause: Option<RootCause<'a>>,
+    evidence: Vec<EvidenceOut<'a>>,
+    suggestions: Vec<&'a str>,
+    dissection: DissectionOut<'a>,
+    original: Option<OriginalOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    kind: &'static str,
+    records_read: u64,
+    alerts: u64,
+    context_events: u64,
+    skipped: &'a BTreeMap<&'static str, u64>,
+    context_by_kind: &'a BTreeMap<&'static str, u64>,
+    verdicts: &'a BTreeMap<&'static str, u64>,
+    errors: Vec<ErrorOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ErrorOut<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+impl<W: Write> JsonPrinter<W> {
+    pub fn new(out: W) -> Self {
+        JsonPrinter {
+            out,
+            line: Vec::with_capacity(4096),
+        }
+    }
+
+    fn emit<T: Serialize>(&mut self, v: &T) -> io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, v).map_err(io::Error::other)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
+    }
+
+    pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
+        let a = e.alert;
+        let (line, offset) = match a.source.location {
+            Location::Line(n) => (Some(n), None),
+            Location::Offset(n) => (None, Some(n)),
+        };
+        let mut suggestions: Vec<&str> = Vec::new();
+        for ev in e.evidence {
+            for s in &ev.suggestions {
+                if !suggestions.contains(&s.as_str()) {
+                    suggestions.push(s);
+                }
+            }
+        }
+        let original = a.original.as_ref().and_then(|o| match o {
+            // A record that is not valid JSON cannot be an EVE alert, so this only fails on
+            // readers' bugs; the original is then left out rather than emitting broken JSON.
+            Original::Json(t) => serde_json::from_str::<&RawValue>(t)
+                .ok()
+                .map(OriginalOut::Json),
+            Original::Text(t) => Some(OriginalOut::Text {
+                format: a.format.as_str(),
+                text: t,
+            }),
+        });
+        let d = e.dissection;
+        let line = AlertLine {
+            kind: "alert",
+            index: e.index,
+            source: Source {
+                path: &a.source.path,
+                line,
+                offset,
+                format: a.format.as_str(),
+            },
+            alert: AlertOut {
+                timestamp: &a.timestamp.raw,
+                timestamp_utc: a.timestamp.rfc3339().map(|t| t.to_string()),
+                year_source: a.timestamp.year_source.as_str(),
+                gid: a.gid,
+                sid: a.sid,
+                rev: a.rev,
+                msg: a.msg.as_deref(),
+                classification: a.classification.as_deref(),
+                priority: a.priority,
+                proto: a
+                    .proto
+                    .map(|p| p.to_string())
+                    .or_else(|| a.proto_text.as_ref().map(|p| p.to_string())),
+                src_ip: a.src.host.to_string(),
+                src_port: a.src.port,
+                dest_ip: a.dest.host.to_string(),
+                dest_port: a.dest.port,
+                direction: a.direction.map(|d| d.as_str()),
+                app_proto: a.app_proto.as_deref(),
+                payload_len: a.payload.as_ref().map(|p| p.len()),
+            },
+            verdict: e.score.verdict.as_str(),
+            fp_probability: e.score.fp_probability,
+            prior: Prior {
+                intent: &e.score.prior_intent,
+                fp_probability: e.score.prior,
+                reason: &e.score.prior_reason,
+            },
+            signature_intent: e.intent,
+            root_cause: e.score.root_cause.map(|i| RootCause {
+                id: &e.evidence[i].id,
+                summary: &e.evidence[i].cause,
+            }),
+            evidence: e
+                .evidence
+                .iter()
+                .map(|ev| EvidenceOut {
+                    id: &ev.id,
+                    supports: ev.supports.as_str(),
+                    log_odds: ev.log_odds,
+                    text: &ev.text,
+                    refs: &ev.refs,
+                })
+                .collect(),
+            suggestions,
+            dissection: DissectionOut {
+                protocol: d.protocol,
+                recognised_by: &d.recognised_by,
+                rfc: d.rfc.as_deref(),
+                is_response: d.is_response,
+                body_magic: d.body_magic.as_ref().map(|m| m.name.as_str()),
+                anomalies: &d.anomalies,
+                fields: d
+                    .fields
+                    .iter()
+                    .map(|f| FieldOut {
+                        start: f.range.start,
+                        end: f.range.end,
+                        name: &f.name,
+                        class: f.class.as_str(),
+                        value: f.value.as_deref(),
+                    })
+                    .collect(),
+            },
+            original,
+        };
+        self.emit(&line)
+    }
+
+    pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
+        let line = SummaryLine {
+            kind: "summary",
+            records_read: s.records_read,
+            alerts: s.alerts,
+            context_events: s.context_events,
+            skipped: &s.skipped,
+            context_by_kind: &s.context_by_kind,
+            verdicts: &s.verdicts,
+            errors: s
+                .errors
+                .iter()
+                .map(|(p, m)| ErrorOut {
+                    path: p,
+                    message: m,
+                })
+                .collect(),
+        };
+        self.emit(&line)?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,76 @@
+//! Reporters: one per output format, each in its own file, behind one enum.
+
+pub mod escape;
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::dissect::Dissection;
+use crate::evidence::{Evidence, SignatureInfo};
+use crate::model::Alert;
+use crate::score::Score;
+
+/// Everything fpx concluded about one alert.
+pub struct Explained<'e, 'a> {
+    /// 1-based position of the alert in this run.
+    pub index: u64,
+    pub alert: &'e Alert<'a>,
+    pub dissection: &'e Dissection,
+    pub signature: Option<&'e SignatureInfo>,
+    pub evidence: &'e [Evidence],
+    pub score: &'e Score,
+    pub intent: Option<&'e str>,
+    /// Byte range and content of the signature's longest content match, for the payload view.
+    pub matched: Option<(usize, usize)>,
+}
+
+/// Counts for the final summary line.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub records_read: u64,
+    pub alerts: u64,
+    pub context_events: u64,
+    pub skipped: BTreeMap<&'static str, u64>,
+    pub context_by_kind: BTreeMap<&'static str, u64>,
+    pub verdicts: BTreeMap<&'static str, u64>,
+    /// Inputs that could not be read to the end: (path, message).
+    pub errors: Vec<(String, String)>,
+}
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// A reporter writing to `W`.
+pub enum Printer<W: Write> {
+    Text(text::TextPrinter<W>),
+    Json(json::JsonPrinter<W>),
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(format: Format, out: W) -> Self {
+        match format {
+            Format::Text => Printer::Text(text::TextPrinter::new(out)),
+            Format::Json => Printer::Json(json::JsonPrinter::new(out)),
+        }
+    }
+
+    pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
+        match self {
+            Printer::Text(p) => p.alert(e),
+            Printer::Json(p) => p.alert(e),
+        }
+    }
+
+    pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
+        match self {
+            Printer::Text(p) => p.summary(s),
+            Printer::Json(p) => p.summary(s),
+        }
+    }
+}

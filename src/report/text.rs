@@ -1,0 +1,218 @@
+//! The human-readable report: per alert the signature, verdict, probability, root cause,
+//! evidence with signed weights, references, suggestions and an annotated payload view.
+
+use std::io::{self, Write};
+
+use crate::evidence::Supports;
+use crate::model::{Location, YearSource};
+
+use super::escape::terminal;
+use super::{Explained, Summary};
+
+/// Payload rows shown in full; longer payloads show these plus the rows holding a match.
+/// 24 rows (384 bytes) cover headers of the common protocols without flooding the terminal.
+const MAX_PAYLOAD_ROWS: usize = 24;
+const ROW: usize = 16;
+
+pub struct TextPrinter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TextPrinter<W> {
+    pub fn new(out: W) -> Self {
+        TextPrinter { out }
+    }
+
+    pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
+        let a = e.alert;
+        let o = &mut self.out;
+        let msg = a.msg.as_deref().unwrap_or("(no message)");
+        writeln!(
+            o,
+            "── alert {} ── [{}] {}",
+            e.index,
+            a.signature_id(),
+            terminal(msg)
+        )?;
+        let loc = match a.source.location {
+            Location::Line(n) => format!("line {n}"),
+            Location::Offset(n) => format!("byte {n}"),
+        };
+        let when = match a.timestamp.rfc3339() {
+            Some(t) => match a.timestamp.year_source {
+                YearSource::Written => t.to_string(),
+                ys => format!("{t} (year from {})", ys.as_str().replace('_', " ")),
+            },
+            None => format!("{} (date unknown)", terminal(&a.timestamp.raw)),
+        };
+        writeln!(o, "   {}:{} · {}", terminal(&a.source.path), loc, when)?;
+        let proto = a
+            .proto
+            .map(|p| p.to_string())
+            .or_else(|| a.proto_text.as_ref().map(|p| p.to_string()))
+            .unwrap_or_else(|| "?".into());
+        writeln!(
+            o,
+            "   {} {} -> {}{}",
+            proto,
+            endpoint(&a.src.host.to_string(), a.src.port),
+            endpoint(&a.dest.host.to_string(), a.dest.port),
+            a.classification
+                .as_deref()
+                .map(|c| format!(" · {}", terminal(c)))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            o,
+            "   verdict: {}   fp_probability: {:.2}   (prior {:.2} for {} signatures)",
+            e.score.verdict.as_str(),
+            e.score.fp_probability,
+            e.score.prior,
+            e.score.prior_intent
+        )?;
+        if let Some(i) = e.score.root_cause {
+            writeln!(o, "   root cause: {}", terminal(&e.evidence[i].cause))?;
+        }
+        if e.evidence.is_empty() {
+            writeln!(o, "   evidence: none of the evidence rules applied")?;
+        } else {
+            writeln!(o, "   evidence:")?;
+            for ev in e.evidence {
+                let tag = match ev.supports {
+                    Supports::FalsePositive => "fp",
+                    Supports::BenignTrigger => "benign",
+                    Supports::TruePositive => "attack",
+                };
+                writeln!(
+                    o,
+                    "     {:+.1} [{tag}] {}: {}",
+                    ev.log_odds,
+                    ev.id,
+                    terminal(&ev.text)
+                )?;
+                if !ev.refs.is_empty() {
+                    writeln!(o, "          refs: {}", terminal(&ev.refs.join("; ")))?;
+                }
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for s in e.evidence.iter().flat_map(|ev| &ev.suggestions) {
+            if !seen.contains(&s.as_str()) {
+                if seen.is_empty() {
+                    writeln!(o, "   suggestions:")?;
+                }
+                seen.push(s);
+                writeln!(o, "     - {}", terminal(s))?;
+            }
+        }
+        if let Some(sig) = e.signature {
+            writeln!(
+                o,
+                "   signature: {} ({})",
+                terminal(&sig.summary),
+                terminal(&sig.source)
+            )?;
+        }
+        self.payload_view(e)?;
+        writeln!(self.out)
+    }
+
+    fn payload_view(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
+        let Some(p) = e.alert.payload.as_deref() else {
+            return writeln!(self.out, "   payload: not available");
+        };
+        let d = e.dissection;
+        let proto = d.protocol.map(|p| format!(", {p}")).unwrap_or_default();
+        writeln!(self.out, "   payload ({} bytes{}):", p.len(), proto)?;
+        if !d.recognised_by.is_empty() {
+            writeln!(self.out, "     {}", terminal(&d.recognised_by))?;
+        }
+        let rows = p.len().div_ceil(ROW);
+        let mut skipped = 0usize;
+        for r in 0..rows {
+            let start = r * ROW;
+            let end = (start + ROW).min(p.len());
+            let has_match = e
+                .matched
+                .is_some_and(|(ms, ml)| ms < end && ms + ml > start);
+            if r >= MAX_PAYLOAD_ROWS && !has_match {
+                skipped += end - start;
+                continue;
+            }
+            if skipped > 0 {
+                writeln!(self.out, "     … {skipped} bytes not shown")?;
+                skipped = 0;
+            }
+            let mut hex = String::with_capacity(ROW * 3 + 2);
+            let mut ascii = String::with_capacity(ROW + 2);
+            for i in start..start + ROW {
+                let in_match = e.matched.is_some_and(|(ms, ml)| i >= ms && i < ms + ml);
+                match p.get(i) {
+                    Some(b) => {
+                        hex.push_str(&format!("{b:02x}"));
+                        hex.push(if in_match { '*' } else { ' ' });
+                        ascii.push(if b.is_ascii_graphic() || *b == b' ' {
+                            *b as char
+                        } else {
+                            '.'
+                        });
+                    }
+                    None => hex.push_str("   "),
+                }
+            }
+            let mut notes: Vec<String> = d
+                .fields
+                .iter()
+                .filter(|f| f.range.start >= start && f.range.start < end)
+                .map(|f| format!("{} ({})", f.name, f.class.as_str()))
+                .collect();
+            if let Some((ms, ml)) = e.matched.filter(|(ms, _)| *ms >= start && *ms < end) {
+                notes.push(format!(
+                    "<- signature content matches bytes {ms}..{}",
+                    ms + ml
+                ));
+            }
+            writeln!(
+                self.out,
+                "     {start:04x}  {hex} {ascii:<16}  {}",
+                terminal(&notes.join(", "))
+            )?;
+        }
+        if skipped > 0 {
+            writeln!(self.out, "     … {skipped} bytes not shown")?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
+        let o = &mut self.out;
+        write!(
+            o,
+            "summary: {} records read, {} alerts, {} context events",
+            s.records_read, s.alerts, s.context_events
+        )?;
+        let skipped: u64 = s.skipped.values().sum();
+        if skipped > 0 {
+            let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            write!(o, ", {skipped} skipped ({})", parts.join(", "))?;
+        }
+        writeln!(o)?;
+        if !s.verdicts.is_empty() {
+            let parts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            writeln!(o, "verdicts: {}", parts.join(", "))?;
+        }
+        for (p, m) in &s.errors {
+            writeln!(o, "error: {}: {}", terminal(p), terminal(m))?;
+        }
+        o.flush()
+    }
+}
+
+fn endpoint(host: &str, port: Option<u16>) -> String {
+    let h = terminal(host);
+    match port {
+        Some(p) if h.contains(':') => format!("[{h}]:{p}"),
+        Some(p) => format!("{h}:{p}"),
+        None => h.into_owned(),
+    }
+}
