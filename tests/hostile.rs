@@ -1,0 +1,51 @@
+//! Hostile and broken inputs: clear errors, nothing dropped silently, no panics.
+
+use super::util::*;
+
+#[test]
+fn missing_file_is_an_error_naming_the_file_and_exit_1() {
+    let out = fpx(&["explain", "--format", "json", "/nonexistent/alerts.json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/alerts.json"), "{err}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["kind"], "summary");
+    assert_eq!(last["errors"][0]["path"], "/nonexistent/alerts.json");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(fpx(&["explain"], None).status.code(), Some(2));
+    assert_eq!(
+        fpx(&["explain", "--input-format", "bogus", "x"], None).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn bad_eve_lines_are_counted_and_the_rest_explained() {
+    let dir = temp_dir("badeve");
+    let good = std::fs::read_to_string(example("attacks.eve.json")).unwrap();
+    let mut data = String::from("{not json\n");
+    data.push_str(&good);
+    data.push_str("{\"event_type\":\"flow\",\"flow_id\":1}\n");
+    let p = write(&dir, "mixed.json", data.as_bytes());
+    let lines = explain_json(&[&p], &[]);
+    let s = summary(&lines);
+    assert_eq!(s["alerts"], 2);
+    assert_eq!(s["records_read"], 4);
+    assert_eq!(s["skipped"]["invalid_json"], 1);
+    assert_eq!(s["context_events"], 1);
+}
+
+#[test]
+fn terminal_escapes_in_text_output() {
+    let dir = temp_dir("esc");
+    let line = r#"{"timestamp":"2020-01-01T00:00:00.000000+0000","event_type":"alert","src_ip":"10.0.0.1","src_port":1234,"dest_ip":"10.0.0.2","dest_port":80,"proto":"TCP","alert":{"gid":1,"signature_id":1,"rev":1,"signature":"evil \u001b[2J title \u202e","category":"","severity":3}}"#;
+    let p = write(&dir, "esc.json", format!("{line}\n").as_bytes());
+    let out = fpx(&["explain", &p], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b') && !text.contains('\u{202e}'), "{text}");
+    assert!(text.contains("\\x1b[2J"));
+}
