@@ -1023,6 +1023,36 @@ struct Smb<'a> {
     share: Str<'a>,
 }
 
+/// The visits of a lenient visitor for JSON scalars it does not want: each reads as `$absent`.
+macro_rules! absent_scalars {
+    ($ty:ty, $absent:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ty, E> {
+            Ok($absent)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ty, E> {
+            Ok($absent)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ty, E> {
+            Ok($absent)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ty, E> {
+            Ok($absent)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$ty, E> {
+            Ok($absent)
+        }
+    };
+}
+
+/// As [`absent_scalars`], for strings (borrowed and owned strings forward to `visit_str`).
+macro_rules! absent_str {
+    ($ty:ty, $absent:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$ty, E> {
+            Ok($absent)
+        }
+    };
+}
+
 /// Text, borrowed from the line unless JSON escapes forced a copy; any other JSON value reads
 /// as absent.
 #[derive(Clone, Debug, Default)]
@@ -1045,21 +1075,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'a>, E> {
                 Ok(Str(Some(Cow::Owned(v))))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Str<'a>, E> {
-                Ok(Str(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Str<'a>, E> {
-                Ok(Str(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Str<'a>, E> {
-                Ok(Str(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Str<'a>, E> {
-                Ok(Str(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Str<'a>, E> {
-                Ok(Str(None))
-            }
+            absent_scalars!(Str<'a>, Str(None));
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Str<'a>, A::Error> {
                 drain_seq(seq).map(|()| Str(None))
             }
@@ -1104,8 +1120,8 @@ impl<'de> Deserialize<'de> for Num {
                 Ok(Num(u64::try_from(v).ok()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
-                let ok = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64;
-                Ok(Num(ok.then_some(v as u64)))
+                let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64;
+                Ok(Num(whole.then_some(v as u64)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
                 Ok(Num(v.trim().parse().ok()))
@@ -1155,27 +1171,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<T>, A::Error> {
         drain_seq(seq).map(|()| None)
     }
-    fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
-        Ok(None)
-    }
+    absent_scalars!(Option<T>, None);
+    absent_str!(Option<T>, None);
 }
 
 /// The first object of an array (or a lone object); the rest is skipped.
@@ -1203,27 +1200,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for First<T> {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<First<T>, A::Error> {
                 ObjVisitor(PhantomData).visit_map(map).map(First)
             }
-            fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<First<T>, E> {
-                Ok(First(None))
-            }
+            absent_scalars!(First<T>, First(None));
+            absent_str!(First<T>, First(None));
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -1254,27 +1232,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Metadata<'a> {
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Metadata<'a>, A::Error> {
                 drain_seq(seq).map(|()| Metadata::default())
             }
-            fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Metadata<'a>, E> {
-                Ok(Metadata::default())
-            }
+            absent_scalars!(Metadata<'a>, Metadata::default());
+            absent_str!(Metadata<'a>, Metadata::default());
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -1307,21 +1266,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StrList<'a>, E> {
                 Ok(StrList(vec![Cow::Owned(v.to_string())]))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<StrList<'a>, E> {
-                Ok(StrList(Vec::new()))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<StrList<'a>, E> {
-                Ok(StrList(Vec::new()))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<StrList<'a>, E> {
-                Ok(StrList(Vec::new()))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<StrList<'a>, E> {
-                Ok(StrList(Vec::new()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<StrList<'a>, E> {
-                Ok(StrList(Vec::new()))
-            }
+            absent_scalars!(StrList<'a>, StrList(Vec::new()));
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -1335,4 +1280,936 @@ fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
 fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a sink saw, owned, in order.
+    #[derive(Debug)]
+    enum Got {
+        Alert(Box<Seen>),
+        Context {
+            line: u64,
+            kind: &'static str,
+            subtype: Option<String>,
+            flow_key: Option<String>,
+            src: Option<String>,
+            dest: Option<String>,
+            proto: Option<IpProto>,
+            micros: Option<i64>,
+            fields: Vec<(String, String)>,
+        },
+        Skipped {
+            line: u64,
+            reason: &'static str,
+            detail: String,
+        },
+    }
+
+    /// The parts of an alert the tests look at.
+    #[derive(Debug, Default)]
+    struct Seen {
+        line: u64,
+        ts_raw: String,
+        micros: Option<i64>,
+        offset: Option<i32>,
+        year_written: bool,
+        gid: u32,
+        sid: Option<u32>,
+        rev: Option<u32>,
+        msg: Option<String>,
+        classification: Option<String>,
+        priority: Option<u32>,
+        action: Option<String>,
+        proto: Option<IpProto>,
+        proto_text: Option<String>,
+        src: String,
+        dest: String,
+        src_port: Option<u16>,
+        dest_port: Option<u16>,
+        icmp: (Option<u8>, Option<u8>),
+        payload: Option<Vec<u8>>,
+        packet: Option<(Vec<u8>, u32)>,
+        flow: Option<FlowInfo<'static>>,
+        direction: Option<Direction>,
+        app_proto: Option<String>,
+        app: Vec<(String, String)>,
+        metadata: Vec<(String, String)>,
+        rule: Option<String>,
+        original: Option<String>,
+    }
+
+    impl Seen {
+        fn app(&self, key: &str) -> Option<&str> {
+            self.app
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    #[derive(Default)]
+    struct Collect {
+        got: Vec<Got>,
+        stop_after: Option<usize>,
+    }
+
+    fn line_of(p: &Provenance<'_>) -> u64 {
+        match p.location {
+            Location::Line(n) => n,
+            Location::Offset(_) => panic!("EVE records are located by line"),
+        }
+    }
+
+    fn owned(s: &Option<Cow<'_, str>>) -> Option<String> {
+        s.as_ref().map(|c| c.to_string())
+    }
+
+    impl Collect {
+        fn flow(&self) -> Flow {
+            match self.stop_after {
+                Some(n) if self.got.len() >= n => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        }
+
+        fn alerts(&self) -> Vec<&Seen> {
+            self.got
+                .iter()
+                .filter_map(|g| match g {
+                    Got::Alert(a) => Some(a.as_ref()),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        fn skipped(&self) -> Vec<(u64, &'static str, &str)> {
+            self.got
+                .iter()
+                .filter_map(|g| match g {
+                    Got::Skipped {
+                        line,
+                        reason,
+                        detail,
+                    } => Some((*line, *reason, detail.as_str())),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    impl Sink for Collect {
+        fn alert(&mut self, a: Alert<'_>) -> Flow {
+            let flow = a.flow.as_ref().map(|f| FlowInfo {
+                flow_id: f.flow_id,
+                pkts_toserver: f.pkts_toserver,
+                pkts_toclient: f.pkts_toclient,
+                bytes_toserver: f.bytes_toserver,
+                bytes_toclient: f.bytes_toclient,
+                start: f.start.as_ref().map(|s| Cow::Owned(s.to_string())),
+                state: f.state.as_ref().map(|s| Cow::Owned(s.to_string())),
+                client: None,
+                handshake_seen: f.handshake_seen,
+            });
+            let seen = Seen {
+                line: line_of(&a.source),
+                ts_raw: a.timestamp.raw.to_string(),
+                micros: a.timestamp.unix_micros,
+                offset: a.timestamp.utc_offset_secs,
+                year_written: a.timestamp.year_source == YearSource::Written,
+                gid: a.gid,
+                sid: a.sid,
+                rev: a.rev,
+                msg: owned(&a.msg),
+                classification: owned(&a.classification),
+                priority: a.priority,
+                action: owned(&a.action),
+                proto: a.proto,
+                proto_text: owned(&a.proto_text),
+                src: a.src.host.to_string(),
+                dest: a.dest.host.to_string(),
+                src_port: a.src.port,
+                dest_port: a.dest.port,
+                icmp: (a.ip.icmp_type, a.ip.icmp_code),
+                payload: a.payload.as_ref().map(|p| p.to_vec()),
+                packet: a.packet.as_ref().map(|p| (p.bytes.to_vec(), p.linktype)),
+                flow,
+                direction: a.direction,
+                app_proto: owned(&a.app_proto),
+                app: a
+                    .app
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                metadata: a
+                    .metadata
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                rule: owned(&a.rule),
+                original: match &a.original {
+                    Some(Original::Json(j)) => Some(j.to_string()),
+                    _ => None,
+                },
+            };
+            self.got.push(Got::Alert(Box::new(seen)));
+            self.flow()
+        }
+
+        fn context(&mut self, e: ContextEvent<'_>) -> Flow {
+            self.got.push(Got::Context {
+                line: line_of(&e.source),
+                kind: e.kind.0,
+                subtype: owned(&e.subtype),
+                flow_key: owned(&e.flow_key),
+                src: e.src.as_ref().map(|s| s.host.to_string()),
+                dest: e.dest.as_ref().map(|s| s.host.to_string()),
+                proto: e.proto,
+                micros: e.timestamp.as_ref().and_then(|t| t.unix_micros),
+                fields: e
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            });
+            self.flow()
+        }
+
+        fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, d: Option<&str>) -> Flow {
+            self.got.push(Got::Skipped {
+                line: line_of(at),
+                reason: reason.0,
+                detail: d.unwrap_or("").to_string(),
+            });
+            self.flow()
+        }
+    }
+
+    const CTX: ReadContext<'static> = ReadContext {
+        path: "test.json",
+        year: None,
+        mtime_year: None,
+    };
+
+    fn run_with(text: &[u8], limits: Limits) -> Collect {
+        let mut sink = Collect::default();
+        let mut input = text;
+        read_with(&mut input, &CTX, &mut sink, limits).unwrap();
+        sink
+    }
+
+    fn run(text: &str) -> Collect {
+        run_with(text.as_bytes(), Limits::DEFAULT)
+    }
+
+    fn one_alert(text: &str) -> Box<Seen> {
+        let mut sink = run(text);
+        assert_eq!(sink.got.len(), 1, "{:?}", sink.got);
+        match sink.got.pop() {
+            Some(Got::Alert(a)) => a,
+            other => panic!("not an alert: {other:?}"),
+        }
+    }
+
+    /// A Suricata 8 style alert with everything filled in (addresses from documentation ranges).
+    const FULL_ALERT: &str = concat!(
+        r#"{"timestamp":"2024-03-05T10:20:30.123456+0000","flow_id":1234567890123,"pcap_cnt":4,"#,
+        r#""event_type":"alert","src_ip":"192.0.2.10","src_port":51515,"dest_ip":"198.51.100.7","#,
+        r#""dest_port":80,"proto":"TCP","ip_v":4,"pkt_src":"wire/pcap","#,
+        r#""community_id":"1:abcdefghijklmnopqrstuvwxyz0=","tx_id":2,"#,
+        r#""alert":{"action":"allowed","gid":1,"signature_id":2000001,"rev":3,"#,
+        r#""signature":"TEST web thing","category":"Attempted Information Leak","severity":2,"#,
+        r#""metadata":{"created_at":["2020_01_01"],"deployment":["Perimeter","Internal"]},"#,
+        r#""rule":"alert http any any -> any any (msg:\"TEST web thing\"; sid:2000001; rev:3;)"},"#,
+        r#""http":{"hostname":"www.example.com","url":"/index.html","http_user_agent":"curl/8.0","#,
+        r#""http_content_type":"text/html","http_method":"GET","protocol":"HTTP/1.1","status":200,"#,
+        r#""http_refer":"http://example.net/","length":42},"#,
+        r#""app_proto":"http","direction":"to_server","#,
+        r#""flow":{"pkts_toserver":3,"pkts_toclient":2,"bytes_toserver":300,"bytes_toclient":200,"#,
+        r#""start":"2024-03-05T10:20:29.000001+0000","src_ip":"192.0.2.10","dest_ip":"198.51.100.7"},"#,
+        r#""payload":"R0VUIC8gSFRUUC8xLjENCg==","payload_printable":"GET / HTTP/1.1\r\n","#,
+        r#""stream":1,"packet":"AAECAwQF","packet_info":{"linktype":1,"linktype_name":"EN10MB"}}"#
+    );
+
+    #[test]
+    fn a_full_suricata_8_alert() {
+        let a = one_alert(FULL_ALERT);
+        assert_eq!(a.line, 1);
+        assert_eq!(a.ts_raw, "2024-03-05T10:20:30.123456+0000");
+        let want = micros_from_parts(2024, 3, 5, 10, 20, 30, 123_456).unwrap();
+        assert_eq!(a.micros, Some(want));
+        assert_eq!(a.offset, Some(0));
+        assert!(a.year_written);
+        assert_eq!((a.gid, a.sid, a.rev), (1, Some(2_000_001), Some(3)));
+        assert_eq!(a.msg.as_deref(), Some("TEST web thing"));
+        assert_eq!(
+            a.classification.as_deref(),
+            Some("Attempted Information Leak")
+        );
+        assert_eq!(a.priority, Some(2));
+        assert_eq!(a.action.as_deref(), Some("allowed"));
+        assert_eq!(a.proto, Some(IpProto::TCP));
+        assert_eq!(a.proto_text, None);
+        assert_eq!((a.src.as_str(), a.src_port), ("192.0.2.10", Some(51515)));
+        assert_eq!((a.dest.as_str(), a.dest_port), ("198.51.100.7", Some(80)));
+        assert_eq!(a.payload.as_deref(), Some(&b"GET / HTTP/1.1\r\n"[..]));
+        assert_eq!(a.app("payload.source"), None);
+        assert_eq!(a.packet, Some((vec![0, 1, 2, 3, 4, 5], 1)));
+        assert_eq!(a.app("stream"), Some("1"));
+        assert_eq!(a.app("tx_id"), Some("2"));
+        assert_eq!(
+            a.app("community_id"),
+            Some("1:abcdefghijklmnopqrstuvwxyz0=")
+        );
+        let f = a.flow.as_ref().unwrap();
+        assert_eq!(f.flow_id, Some(1_234_567_890_123));
+        assert_eq!((f.pkts_toserver, f.pkts_toclient), (Some(3), Some(2)));
+        assert_eq!((f.bytes_toserver, f.bytes_toclient), (Some(300), Some(200)));
+        assert_eq!(f.start.as_deref(), Some("2024-03-05T10:20:29.000001+0000"));
+        assert_eq!(f.state, None);
+        assert_eq!(a.direction, Some(Direction::ToServer));
+        assert_eq!(a.app_proto.as_deref(), Some("http"));
+        for (k, v) in [
+            ("http.hostname", "www.example.com"),
+            ("http.url", "/index.html"),
+            ("http.http_method", "GET"),
+            ("http.status", "200"),
+            ("http.http_user_agent", "curl/8.0"),
+            ("http.http_content_type", "text/html"),
+            ("http.protocol", "HTTP/1.1"),
+            ("http.http_refer", "http://example.net/"),
+            ("http.length", "42"),
+        ] {
+            assert_eq!(a.app(k), Some(v), "{k}");
+        }
+        assert_eq!(
+            a.metadata,
+            [
+                ("created_at", "2020_01_01"),
+                ("deployment", "Perimeter"),
+                ("deployment", "Internal")
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert!(a.rule.as_deref().unwrap().starts_with("alert http any any"));
+        assert_eq!(a.original.as_deref(), Some(FULL_ALERT));
+    }
+
+    #[test]
+    fn timestamps_with_offsets() {
+        let a = one_alert(
+            r#"{"timestamp":"2011-08-12T14:52:57.716360+0200","event_type":"alert","alert":{"signature_id":1}}"#,
+        );
+        let local = micros_from_parts(2011, 8, 12, 14, 52, 57, 716_360).unwrap();
+        assert_eq!(a.micros, Some(local - 7200 * 1_000_000));
+        assert_eq!(a.offset, Some(7200));
+        assert_eq!(
+            parse_time("2022-07-12T06:09:52.602489-0000").unwrap().1,
+            Some(0)
+        );
+        assert_eq!(
+            parse_time("2020-01-01T00:00:00-0530").unwrap(),
+            (
+                micros_from_parts(2020, 1, 1, 5, 30, 0, 0).unwrap(),
+                Some(-19_800)
+            )
+        );
+        assert_eq!(
+            parse_time("2020-01-01T00:00:00.5Z").unwrap(),
+            (
+                micros_from_parts(2020, 1, 1, 0, 0, 0, 500_000).unwrap(),
+                Some(0)
+            )
+        );
+        assert_eq!(
+            parse_time("2020-01-01T00:00:00+01:00").unwrap().1,
+            Some(3600)
+        );
+        for bad in [
+            "",
+            "2020-01-01",
+            "2020-13-01T00:00:00+0000",
+            "2020-01-01T00:00:00+2500",
+            "2020-01-01T00:00:00.+0000",
+            "2020-01-01T00:00:00 junk",
+            "+020-01-01T00:00:00+0000",
+            "2020-01-01T0+:00:00+0000",
+            "2020-01-01T00:00:00+0é00",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+        let a = one_alert(r#"{"timestamp":"yesterday","event_type":"alert","alert":{}}"#);
+        assert_eq!((a.ts_raw.as_str(), a.micros), ("yesterday", None));
+        assert!(!a.year_written);
+    }
+
+    #[test]
+    fn printable_payload_only_when_base64_is_absent() {
+        let a = one_alert(
+            r#"{"event_type":"alert","alert":{"signature_id":1},"payload_printable":"GET /ind\n","packet":"xxx","packet_info":{"linktype":1}}"#,
+        );
+        assert_eq!(a.payload.as_deref(), Some(&b"GET /ind\n"[..]));
+        assert_eq!(a.app("payload.source"), Some("printable"));
+        // A packet that is not base64 (sanitised logs write "xxx") is an anomaly, not a failure.
+        assert_eq!(a.packet, None);
+        assert_eq!(a.app("decode_error"), Some("packet"));
+        let a = one_alert(
+            r#"{"event_type":"alert","alert":{"signature_id":1},"packet":"AAEC","packet_info":{"linktype":113}}"#,
+        );
+        assert_eq!(a.packet, Some((vec![0, 1, 2], 113)));
+        let a = one_alert(r#"{"event_type":"alert","alert":{"signature_id":1},"packet":"AAEC"}"#);
+        assert_eq!(a.packet.unwrap().1, 1, "linktype defaults to Ethernet");
+        // Unpadded base64 is accepted as well.
+        let a = one_alert(r#"{"event_type":"alert","alert":{"signature_id":1},"payload":"QUI"}"#);
+        assert_eq!(a.payload.as_deref(), Some(&b"AB"[..]));
+    }
+
+    #[test]
+    fn suricata_4_escaped_slashes() {
+        let line = concat!(
+            r#"{"timestamp":"2016-06-08T20:01:52.875791+0000","flow_id":8,"event_type":"alert","#,
+            r#""src_ip":"203.0.113.5","src_port":80,"dest_ip":"10.0.0.2","dest_port":59908,"#,
+            r#""proto":"TCP","alert":{"signature_id":5,"signature":"A \/ B"},"#,
+            r#""http":{"url":"\/download\/x.com","http_user_agent":"curl\/7.43.0"},"#,
+            r#""payload":"Lz9h\/w==","stream":0}"#
+        );
+        let a = one_alert(line);
+        assert_eq!(a.msg.as_deref(), Some("A / B"));
+        assert_eq!(a.app("http.url"), Some("/download/x.com"));
+        assert_eq!(a.app("http.http_user_agent"), Some("curl/7.43.0"));
+        assert_eq!(a.payload.as_deref(), Some(&[0x2f, 0x3f, 0x61, 0xff][..]));
+        assert_eq!(a.app("stream"), Some("0"));
+        assert_eq!(a.original.as_deref(), Some(line));
+    }
+
+    #[test]
+    fn dns_in_each_shape() {
+        // v1 record (Suricata 4-6): name and type at the top.
+        let text = concat!(
+            r#"{"flow_id":5,"event_type":"dns","src_ip":"10.0.0.1","src_port":1141,"dest_ip":"10.0.0.9","dest_port":53,"proto":"UDP","dns":{"type":"query","id":553,"rrname":"irc.example.net","rrtype":"A","tx_id":0}}"#,
+            "\n",
+            // v2 alert (Suricata 6-7): a `query` array.
+            r#"{"event_type":"alert","alert":{"signature_id":1},"dns":{"query":[{"type":"query","id":1,"rrname":"a.example","rrtype":"TXT","tx_id":0}]}}"#,
+            "\n",
+            // v3 (Suricata 8): `queries`.
+            r#"{"event_type":"alert","alert":{"signature_id":2},"dns":{"version":3,"type":"request","queries":[{"rrname":"b.example","rrtype":"AAAA"},{"rrname":"c.example","rrtype":"A"}]}}"#,
+            "\n",
+            // v2 answer object.
+            r#"{"event_type":"alert","alert":{"signature_id":3},"dns":{"answer":{"version":2,"type":"answer","rrname":"d.example","rrtype":"MX","answers":[]}}}"#,
+            "\n",
+            // mDNS with only answers and a numeric rcode.
+            r#"{"event_type":"alert","alert":{"signature_id":4},"mdns":{"type":"response","id":0,"flags":["aa"],"rcode":0,"answers":[{"rrname":"John\u2019s iMac._device-info._tcp.local","txt":["model=x"]}]}}"#,
+            "\n"
+        );
+        let sink = run(text);
+        match &sink.got[0] {
+            Got::Context {
+                kind,
+                fields,
+                flow_key,
+                ..
+            } => {
+                assert_eq!(*kind, "eve_dns");
+                assert_eq!(flow_key.as_deref(), Some("5"));
+                let f = |k: &str| fields.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+                assert_eq!(f("dns.rrname").as_deref(), Some("irc.example.net"));
+                assert_eq!(f("dns.rrtype").as_deref(), Some("A"));
+                assert_eq!(f("dns.type").as_deref(), Some("query"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let a = sink.alerts();
+        assert_eq!(a[0].app("dns.rrname"), Some("a.example"));
+        assert_eq!(a[0].app("dns.rrtype"), Some("TXT"));
+        assert_eq!(a[0].app("dns.type"), Some("query"));
+        assert_eq!(a[1].app("dns.rrname"), Some("b.example"));
+        assert_eq!(a[1].app("dns.rrtype"), Some("AAAA"));
+        assert_eq!(a[1].app("dns.type"), Some("request"));
+        assert_eq!(a[2].app("dns.rrname"), Some("d.example"));
+        assert_eq!(a[2].app("dns.rrtype"), Some("MX"));
+        assert_eq!(
+            a[3].app("mdns.rrname"),
+            Some("John\u{2019}s iMac._device-info._tcp.local")
+        );
+        assert_eq!(a[3].app("mdns.type"), Some("response"));
+        assert_eq!(a[3].app("mdns.rrtype"), None);
+    }
+
+    #[test]
+    fn tls_and_smb_fields() {
+        let a = one_alert(
+            r#"{"event_type":"alert","alert":{"signature_id":1},"tls":{"subject":"CN=www.example.org","issuerdn":"CN=Test CA","sni":"example.com","version":"TLS 1.2","notafter":"2020-12-02T12:00:00"}}"#,
+        );
+        assert_eq!(a.app("tls.sni"), Some("example.com"));
+        assert_eq!(a.app("tls.version"), Some("TLS 1.2"));
+        assert_eq!(a.app("tls.subject"), Some("CN=www.example.org"));
+        assert_eq!(a.app("tls.issuerdn"), Some("CN=Test CA"));
+        let a = one_alert(
+            r#"{"event_type":"alert","alert":{"signature_id":1},"smb":{"id":3,"dialect":"2.10","command":"SMB2_COMMAND_CREATE","status":"STATUS_SUCCESS","filename":"svcctl","share":"\\\\host\\IPC$"}}"#,
+        );
+        assert_eq!(a.app("smb.command"), Some("SMB2_COMMAND_CREATE"));
+        assert_eq!(a.app("smb.filename"), Some("svcctl"));
+        assert_eq!(a.app("smb.share"), Some(r"\\host\IPC$"));
+    }
+
+    #[test]
+    fn empty_signature_icmp_ipv6_and_unknown_protocols() {
+        let a = one_alert(concat!(
+            r#"{"timestamp":"2018-09-11T12:35:07.436810+0000","flow_id":7482,"event_type":"alert","#,
+            r#""src_ip":"2001:0db8:0001:0000:0000:0000:0000:0002","dest_ip":"ff02:0000:0000:0000:0000:0000:0000:00fb","#,
+            r#""proto":"IPv6-ICMP","icmp_type":128,"icmp_code":0,"#,
+            r#""alert":{"action":"allowed","gid":1,"signature_id":1,"rev":0,"signature":"","category":"","severity":3},"#,
+            r#""direction":"toclient"}"#
+        ));
+        assert_eq!(a.msg, None);
+        assert_eq!(a.classification, None);
+        assert_eq!(a.proto, Some(IpProto::ICMPV6));
+        assert_eq!(a.src, "2001:db8:1::2");
+        assert_eq!(a.dest, "ff02::fb");
+        assert_eq!((a.src_port, a.dest_port), (None, None));
+        assert_eq!(a.icmp, (Some(128), Some(0)));
+        assert_eq!(a.direction, Some(Direction::ToClient));
+        assert_eq!(a.flow.as_ref().unwrap().flow_id, Some(7482));
+        assert_eq!(a.priority, Some(3));
+        let a = one_alert(
+            r#"{"event_type":"alert","src_ip":"2001:db8::2","dest_ip":"2001:db8::1","proto":"IPv6-Frag","alert":{"signature_id":2200072,"signature":"frag"}}"#,
+        );
+        assert_eq!(a.proto, None);
+        assert_eq!(a.proto_text.as_deref(), Some("IPv6-Frag"));
+        // A decoder alert without addresses keeps the empty label.
+        let a = one_alert(r#"{"event_type":"alert","alert":{"signature_id":2200003}}"#);
+        assert_eq!((a.src.as_str(), a.dest.as_str()), ("", ""));
+        assert_eq!(a.flow, None);
+        assert_eq!(a.gid, 1);
+    }
+
+    #[test]
+    fn fields_of_unexpected_types_read_as_unknown() {
+        let a = one_alert(concat!(
+            r#"{"event_type":"alert","src_ip":"10.0.0.1","src_port":"8080","dest_ip":5,"dest_port":-1,"#,
+            r#""flow":7,"http":["x"],"alert":{"signature_id":"99","rev":1.0,"severity":null,"#,
+            r#""signature":{"x":1},"metadata":{"a":"single","b":[1,"two",null],"c":{}}}}"#
+        ));
+        assert_eq!(a.src_port, Some(8080));
+        assert_eq!(a.dest, "");
+        assert_eq!(a.dest_port, None);
+        assert_eq!(a.flow, None);
+        assert_eq!((a.sid, a.rev, a.priority), (Some(99), Some(1), None));
+        assert_eq!(a.msg, None);
+        assert_eq!(
+            a.metadata,
+            [("a", "single"), ("b", "two")].map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+    }
+
+    #[test]
+    fn context_events_by_type() {
+        let text = concat!(
+            r#"{"timestamp":"2022-07-11T05:52:18.378379+0000","flow_id":88,"event_type":"flow","src_ip":"192.0.2.6","src_port":56814,"dest_ip":"198.51.100.1","dest_port":2352,"proto":"TCP","app_proto":"failed","flow":{"pkts_toserver":2,"pkts_toclient":1,"bytes_toserver":108,"bytes_toclient":54,"state":"closed","alerted":false}}"#,
+            "\n",
+            r#"{"timestamp":"2022-07-11T05:53:51.912203+0000","event_type":"stats","stats":{"uptime":5},"flow":{"memcap":0,"tcp":59557},"http":{"memuse":0}}"#,
+            "\n",
+            r#"{"flow_id":9,"event_type":"netflow","proto":"UDP","netflow":{"pkts":2}}"#,
+            "\n",
+            r#"{"event_type":"something_new","proto":"SCTP"}"#,
+            "\n",
+            r#"{"event_type":"anomaly","anomaly":{"type":"decode","event":"ipv4.trunc_pkt"}}"#,
+            "\n"
+        );
+        let sink = run(text);
+        let kinds: Vec<_> = sink
+            .got
+            .iter()
+            .map(|g| match g {
+                Got::Context { kind, subtype, .. } => (*kind, subtype.clone().unwrap()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("eve_flow", "flow"),
+                ("eve_stats", "stats"),
+                ("eve_netflow", "netflow"),
+                ("eve_other", "something_new"),
+                ("eve_anomaly", "anomaly")
+            ]
+            .map(|(k, s)| (k, s.to_string()))
+        );
+        match &sink.got[0] {
+            Got::Context {
+                line,
+                flow_key,
+                src,
+                dest,
+                proto,
+                micros,
+                fields,
+                ..
+            } => {
+                assert_eq!(*line, 1);
+                assert_eq!(flow_key.as_deref(), Some("88"));
+                assert_eq!(src.as_deref(), Some("192.0.2.6"));
+                assert_eq!(dest.as_deref(), Some("198.51.100.1"));
+                assert_eq!(*proto, Some(IpProto::TCP));
+                assert_eq!(*micros, micros_from_parts(2022, 7, 11, 5, 52, 18, 378_379));
+                assert!(fields.contains(&("flow.state".into(), "closed".into())));
+                assert!(fields.contains(&("flow.pkts_toclient".into(), "1".into())));
+                assert!(fields.contains(&("app_proto".into(), "failed".into())));
+            }
+            other => panic!("{other:?}"),
+        }
+        match &sink.got[3] {
+            Got::Context {
+                proto, flow_key, ..
+            } => {
+                assert_eq!(*proto, Some(IpProto::SCTP));
+                assert_eq!(*flow_key, None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn alert_line(sid: u32, flow_id: Option<u64>, extra: &str) -> String {
+        let flow = flow_id.map_or(String::new(), |f| format!(r#""flow_id":{f},"#));
+        format!(
+            r#"{{{flow}"event_type":"alert","src_ip":"10.0.0.1","src_port":1000,"dest_ip":"10.0.0.2","dest_port":80,"proto":"TCP","alert":{{"signature_id":{sid}}},"flow":{{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":60,"bytes_toclient":0,"start":"2024-01-01T00:00:00.000000+0000"}}{extra}}}"#
+        )
+    }
+
+    fn flow_line(flow_id: u64, pkts_toclient: u64) -> String {
+        format!(
+            r#"{{"flow_id":{flow_id},"event_type":"flow","proto":"TCP","app_proto":"http","flow":{{"pkts_toserver":9,"pkts_toclient":{pkts_toclient},"bytes_toserver":900,"bytes_toclient":800,"state":"closed","reason":"timeout"}}}}"#
+        )
+    }
+
+    fn http_line(flow_id: u64, host: &str) -> String {
+        format!(
+            r#"{{"flow_id":{flow_id},"event_type":"http","proto":"TCP","tx_id":0,"http":{{"hostname":"{host}","url":"/x","status":404}}}}"#
+        )
+    }
+
+    /// The sink's records as `A<sid>` / `C<line>` / `S<line>`, in the order they were emitted.
+    fn order(sink: &Collect) -> Vec<String> {
+        sink.got
+            .iter()
+            .map(|g| match g {
+                Got::Alert(a) => format!("A{}", a.sid.unwrap()),
+                Got::Context { line, .. } => format!("C{line}"),
+                Got::Skipped { line, .. } => format!("S{line}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enrichment_from_records_after_the_alert() {
+        let text = [
+            alert_line(1, Some(7), ""),
+            alert_line(2, None, ""),
+            http_line(7, "late.example"),
+            alert_line(3, Some(8), r#","http":{"hostname":"own.example"}"#),
+            flow_line(7, 5),
+            http_line(8, "other.example"),
+            flow_line(8, 0),
+        ]
+        .join("\n");
+        let sink = run(&text);
+        // Alert 1 waits for flow 7's record (line 5); alert 2 has no flow but may not overtake
+        // it; alert 3 waits for flow 8's record (line 7).
+        assert_eq!(order(&sink), ["C3", "C5", "A1", "A2", "C6", "C7", "A3"]);
+        let a = sink.alerts();
+        assert_eq!(a[0].line, 1);
+        assert_eq!(a[0].app("http.hostname"), Some("late.example"));
+        assert_eq!(a[0].app("http.status"), Some("404"));
+        let f = a[0].flow.as_ref().unwrap();
+        assert_eq!((f.pkts_toserver, f.pkts_toclient), (Some(9), Some(5)));
+        assert_eq!((f.bytes_toserver, f.bytes_toclient), (Some(900), Some(800)));
+        assert_eq!(f.state.as_deref(), Some("closed"));
+        assert_eq!(f.start.as_deref(), Some("2024-01-01T00:00:00.000000+0000"));
+        assert_eq!(a[0].app_proto.as_deref(), Some("http"));
+        assert_eq!(a[1].line, 2);
+        assert_eq!(a[1].app("http.hostname"), None);
+        // The alert's own fields win over those of other records.
+        assert_eq!(a[2].app("http.hostname"), Some("own.example"));
+        assert_eq!(a[2].app("http.url"), Some("/x"));
+        assert_eq!(a[2].flow.as_ref().unwrap().pkts_toclient, Some(0));
+    }
+
+    #[test]
+    fn enrichment_from_records_before_the_alert() {
+        let text = [
+            http_line(9, "early.example"),
+            flow_line(9, 3),
+            alert_line(1, Some(9), ""),
+            http_line(10, "x.example"),
+        ]
+        .join("\n");
+        let sink = run(&text);
+        // The flow already ended, so the alert needs no waiting.
+        assert_eq!(order(&sink), ["C1", "C2", "A1", "C4"]);
+        let a = &sink.alerts()[0];
+        assert_eq!(a.app("http.hostname"), Some("early.example"));
+        assert_eq!(a.flow.as_ref().unwrap().pkts_toclient, Some(3));
+    }
+
+    #[test]
+    fn alerts_leave_the_window_in_order() {
+        let limits = Limits {
+            window: 3,
+            ..Limits::DEFAULT
+        };
+        let mut lines = vec![alert_line(1, Some(1), ""), alert_line(2, Some(2), "")];
+        lines.extend((0..6).map(|i| http_line(100 + i, "h.example")));
+        // Flow 1's record comes after the window: too late to enrich alert 1.
+        lines.push(flow_line(1, 4));
+        let sink = run_with(lines.join("\n").as_bytes(), limits);
+        assert_eq!(
+            order(&sink),
+            ["C3", "C4", "A1", "C5", "A2", "C6", "C7", "C8", "C9"]
+        );
+        let a = sink.alerts();
+        assert_eq!(a[0].flow.as_ref().unwrap().pkts_toclient, Some(0));
+        assert_eq!(a[0].flow.as_ref().unwrap().state, None);
+    }
+
+    #[test]
+    fn held_state_stays_bounded() {
+        let limits = Limits {
+            window: 16,
+            pending_bytes: 4 * 1024,
+            line_len: MAX_LINE_LEN,
+        };
+        let mut state = State::new("t", limits);
+        let mut sink = Collect::default();
+        let mut max_queue = 0;
+        let mut max_flows = 0;
+        let mut max_touched = 0;
+        for i in 0..5_000u64 {
+            let line = match i % 3 {
+                0 => alert_line(i as u32, Some(i), ""),
+                1 => http_line(i, "h.example"),
+                _ => http_line(7, "same.example"),
+            };
+            state.seq += 1;
+            state.on_line(i + 1, &line, &mut sink).unwrap();
+            state.flush(false, &mut sink).unwrap();
+            state.forget_old_flows();
+            max_queue = max_queue.max(state.queue.len());
+            max_flows = max_flows.max(state.flows.len());
+            max_touched = max_touched.max(state.touched.len());
+            assert!(state.queued_bytes <= limits.pending_bytes + line.len());
+            assert!(state.pool.len() <= POOL_MAX);
+        }
+        state.flush(true, &mut sink).unwrap();
+        assert!(max_queue <= 16, "{max_queue}");
+        assert!(max_flows <= 17, "{max_flows}");
+        assert!(max_touched <= 17, "{max_touched}");
+        let sids: Vec<u32> = sink.alerts().iter().map(|a| a.sid.unwrap()).collect();
+        let want: Vec<u32> = (0..5_000).step_by(3).collect();
+        assert_eq!(sids, want);
+        assert!(state.queue.is_empty());
+    }
+
+    #[test]
+    fn the_byte_budget_releases_alerts_early() {
+        let limits = Limits {
+            pending_bytes: 500,
+            ..Limits::DEFAULT
+        };
+        let lines: Vec<String> = (1..=4).map(|i| alert_line(i, Some(50), "")).collect();
+        let sink = run_with(lines.join("\n").as_bytes(), limits);
+        assert_eq!(sink.alerts().len(), 4);
+        // Each line is 274 bytes: each alert leaves as soon as the next one is held.
+        assert!(lines.iter().all(|l| l.len() == 274));
+        let mut limits_sink = Collect::default();
+        let mut state = State::new("t", limits);
+        for (i, l) in lines.iter().enumerate() {
+            state.seq += 1;
+            state.on_line(i as u64 + 1, l, &mut limits_sink).unwrap();
+            state.flush(false, &mut limits_sink).unwrap();
+            assert!(state.queued_bytes <= 500, "{}", state.queued_bytes);
+        }
+        assert_eq!(limits_sink.alerts().len(), 3);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_line() {
+        let mut text = Vec::new();
+        text.extend_from_slice(b"\n   \t\n");
+        text.extend_from_slice(b"{\"event_type\":\"alert\",\"alert\":{\"signature_id\":1}\r\n");
+        text.extend_from_slice(b"{\"event_type\": \"alert\", \"alert\": {\n");
+        text.extend_from_slice(b"not json at all\n");
+        text.extend_from_slice(b"{\"timestamp\":\"2020-01-01T00:00:00+0000\"}\n");
+        text.extend_from_slice(b"[1,2,3]\n");
+        text.extend_from_slice(b"{\"event_type\":\"alert\"}\n");
+        text.extend_from_slice(b"{\"event_type\":\"alert\",\"alert\":\"x\"}\n");
+        text.extend_from_slice(b"{\"event_type\":\"http\",\"src_ip\":\"\xff\"}\n");
+        text.extend_from_slice(b"{\"event_type\":\"alert\",\"alert\":{},\"alert\":{}}\n");
+        text.extend_from_slice(b"{\"event_type\":\"dns\",\"dns\":{},\"dns\":{}}\n");
+        text.extend_from_slice(b"{\"event_type\":7}\n");
+        text.extend_from_slice(b"\xEF\xBB\xBF{\"event_type\":\"tls\"}\n");
+        text.extend_from_slice(b"{\"event_type\":\"alert\",\"alert\":{\"signature_id\":2}}");
+        let sink = run_with(&text, Limits::DEFAULT);
+        let skipped = sink.skipped();
+        let reasons: Vec<(u64, &str)> = skipped.iter().map(|(l, r, _)| (*l, *r)).collect();
+        assert_eq!(
+            reasons,
+            [
+                (3, "invalid_json"),
+                (4, "invalid_json"),
+                (5, "invalid_json"),
+                (6, "eve_no_event_type"),
+                (7, "eve_no_event_type"),
+                (8, "malformed_alert"),
+                (9, "malformed_alert"),
+                (10, "invalid_utf8"),
+                (11, "malformed_alert"),
+                (13, "eve_no_event_type"),
+                (14, "invalid_json"),
+            ]
+        );
+        assert!(skipped[0].2.starts_with("line 3: "), "{}", skipped[0].2);
+        assert!(skipped[0].2.contains("EOF"), "{}", skipped[0].2);
+        assert!(skipped[3].2.contains("line 6"));
+        // Line 12 (a field written twice) is still a dns record; the final line has no newline.
+        assert_eq!(order(&sink).len(), 13);
+        assert!(order(&sink).contains(&"C12".to_string()));
+        assert_eq!(sink.alerts().len(), 1);
+        assert_eq!(sink.alerts()[0].line, 15);
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_and_reading_goes_on() {
+        let limits = Limits {
+            line_len: 100,
+            ..Limits::DEFAULT
+        };
+        let long = format!(
+            r#"{{"event_type":"http","http":{{"url":"/{}"}}}}"#,
+            "a".repeat(10_000)
+        );
+        let text = format!(
+            "{long}\n{}\n{long}",
+            r#"{"event_type":"alert","alert":{"signature_id":1}}"#
+        );
+        // A reader that hands out a few bytes at a time, so the long line spans many refills.
+        let mut input = std::io::BufReader::with_capacity(7, text.as_bytes());
+        let mut sink = Collect::default();
+        read_with(&mut input, &CTX, &mut sink, limits).unwrap();
+        assert_eq!(order(&sink), ["S1", "A1", "S3"]);
+        assert_eq!(sink.skipped()[0].1, "line_too_long");
+        assert_eq!(sink.alerts()[0].line, 2);
+    }
+
+    #[test]
+    fn the_sink_can_stop_reading() {
+        let text = [
+            http_line(1, "a"),
+            alert_line(1, None, ""),
+            http_line(2, "b"),
+        ]
+        .join("\n");
+        for n in 1..=3 {
+            let mut sink = Collect {
+                stop_after: Some(n),
+                ..Collect::default()
+            };
+            let mut input = text.as_bytes();
+            let r = read_with(&mut input, &CTX, &mut sink, Limits::DEFAULT);
+            assert!(matches!(r, Err(ReadError::Stopped)), "{n}: {r:?}");
+            assert_eq!(sink.got.len(), n);
+        }
+        // A held alert emitted at end of input can stop it too.
+        let mut sink = Collect {
+            stop_after: Some(1),
+            ..Collect::default()
+        };
+        let text = alert_line(1, Some(3), "");
+        let mut input = text.as_bytes();
+        let r = read_with(&mut input, &CTX, &mut sink, Limits::DEFAULT);
+        assert!(matches!(r, Err(ReadError::Stopped)));
+    }
+
+    #[test]
+    fn io_errors_name_the_input() {
+        struct Broken;
+        impl io::Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        let mut input = io::BufReader::new(Broken);
+        let mut sink = Collect::default();
+        let e = read_with(&mut input, &CTX, &mut sink, Limits::DEFAULT).unwrap_err();
+        assert!(e.to_string().contains("test.json"), "{e}");
+    }
+
+    /// A small deterministic generator (xorshift64*), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Reads `bytes` and checks that every non-blank line was accounted for exactly once.
+    fn accounts_for_every_line(bytes: &[u8]) {
+        let non_blank = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .count();
+        let sink = run_with(bytes, Limits::DEFAULT);
+        // A BOM-only first line is blank once the BOM is removed.
+        let bom_only = bytes
+            .split(|b| *b == b'\n')
+            .next()
+            .and_then(|l| l.strip_prefix(b"\xEF\xBB\xBF"))
+            .is_some_and(|rest| rest.iter().all(u8::is_ascii_whitespace));
+        assert_eq!(
+            sink.got.len() + usize::from(bom_only),
+            non_blank,
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+
+    #[test]
+    fn truncations_and_mutations_never_panic() {
+        let line = FULL_ALERT.as_bytes();
+        for cut in 0..=line.len() {
+            accounts_for_every_line(&line[..cut]);
+        }
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let alphabet = b"{}[]\":,\\0123456789abcdefnrtu \n\xff\xc3";
+        for _ in 0..3_000 {
+            let mut m = line.to_vec();
+            for _ in 0..1 + rng.below(6) {
+                let i = rng.below(m.len());
+                match rng.below(3) {
+                    0 => m[i] = alphabet[rng.below(alphabet.len())],
+                    1 => {
+                        m.remove(i);
+                    }
+                    _ => m.insert(i, alphabet[rng.below(alphabet.len())]),
+                }
+            }
+            accounts_for_every_line(&m);
+        }
+        for _ in 0..500 {
+            let len = rng.below(200);
+            let junk: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            accounts_for_every_line(&junk);
+        }
+    }
 }
