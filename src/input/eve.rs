@@ -358,6 +358,11 @@ impl<'p> State<'p> {
             }
             return check(sink.alert(alert));
         }
+        // Held alerts keep their line, not a parsed `Alert`: an owned copy of the text (in a
+        // reused buffer) is one allocation-free memcpy, where an owned `Alert` would copy every
+        // field and the decoded payload and packet. The line is parsed again when it leaves the
+        // queue; alerts are a small share of EVE records (1,507 of 7,379 in the corpus), so the
+        // second parse costs little next to reading every record once.
         let mut held = self.pool.pop().unwrap_or_default();
         held.push_str(text);
         self.queued_bytes += held.len();

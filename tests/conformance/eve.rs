@@ -16,6 +16,8 @@ struct Counts {
     /// Lines (1-based) of alerts that carry a payload or packet.
     with_bytes: Vec<u64>,
     alert_lines: Vec<u64>,
+    /// Lines of alerts whose flow state came from the flow's own record.
+    with_state: Vec<u64>,
 }
 
 impl Sink for Counts {
@@ -27,6 +29,9 @@ impl Sink for Counts {
         assert_eq!(alert.format, InputFormat::Eve);
         assert!(alert.original.is_some());
         self.alert_lines.push(n);
+        if alert.flow.as_ref().is_some_and(|f| f.state.is_some()) {
+            self.with_state.push(n);
+        }
         if alert.payload.is_some() || alert.packet.is_some() {
             self.with_bytes.push(n);
         }
@@ -56,6 +61,8 @@ struct Expected {
     non_blank: usize,
     alert_lines: Vec<u64>,
     payload_lines: Vec<u64>,
+    /// Alert lines whose `flow_id` has a flow record with a `state` somewhere in the file.
+    flow_ended_lines: Vec<u64>,
 }
 
 fn expected(path: &Path) -> Expected {
@@ -64,7 +71,10 @@ fn expected(path: &Path) -> Expected {
         non_blank: 0,
         alert_lines: Vec::new(),
         payload_lines: Vec::new(),
+        flow_ended_lines: Vec::new(),
     };
+    let mut ended = std::collections::HashSet::new();
+    let mut alert_flows = Vec::new();
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -78,8 +88,23 @@ fn expected(path: &Path) -> Expected {
             if v.get("payload").is_some() {
                 e.payload_lines.push(i as u64 + 1);
             }
+            if let Some(id) = v.get("flow_id").and_then(|f| f.as_u64()) {
+                alert_flows.push((i as u64 + 1, id));
+            }
+        }
+        if v.get("event_type").and_then(|t| t.as_str()) == Some("flow")
+            && v.pointer("/flow/state").is_some()
+        {
+            if let Some(id) = v.get("flow_id").and_then(|f| f.as_u64()) {
+                ended.insert(id);
+            }
         }
     }
+    e.flow_ended_lines = alert_flows
+        .into_iter()
+        .filter(|(_, id)| ended.contains(id))
+        .map(|(n, _)| n)
+        .collect();
     e
 }
 
@@ -110,6 +135,7 @@ fn every_eve_line_is_accounted_for() {
         ..ReadOptions::default()
     };
     let (mut total_alerts, mut total_context, mut total_skipped) = (0, 0, 0);
+    let mut total_enriched = 0;
     for path in &files {
         assert!(path.is_file(), "missing {}", path.display());
         let want = expected(path);
@@ -131,6 +157,15 @@ fn every_eve_line_is_accounted_for() {
             want.non_blank,
             "{p}: every non-blank line is one record"
         );
+        // The corpus files are far shorter than the enrichment window, so every alert whose flow
+        // has a flow record must have been enriched with its end state.
+        for n in &want.flow_ended_lines {
+            assert!(
+                got.with_state.contains(n),
+                "{p}: line {n}: alert not enriched from its flow record"
+            );
+        }
+        total_enriched += got.with_state.len();
         if p.contains("suricata-8.0.6-runs") {
             for n in &want.payload_lines {
                 assert!(
@@ -144,7 +179,8 @@ fn every_eve_line_is_accounted_for() {
         total_skipped += got.skipped;
     }
     println!(
-        "{} files: alerts {total_alerts} context {total_context} skipped {total_skipped}",
+        "{} files: alerts {total_alerts} context {total_context} skipped {total_skipped}, \
+         alerts with their flow's end state {total_enriched}",
         files.len()
     );
 }
