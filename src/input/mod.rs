@@ -6,6 +6,7 @@
 //! record, so the summary's `records_read` is their sum and nothing is dropped unaccounted.
 
 pub mod detect;
+pub mod eve;
 pub mod open;
 
 use std::path::Path;
@@ -124,9 +125,11 @@ fn dispatch(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let _ = (input, ctx, sink);
-    Err(ReadError::UnknownFormat {
-        path: ctx.path.to_string(),
-        message: format!("no reader for {} yet", format.as_str()),
-    })
+    match format {
+        InputFormat::Eve => eve::read(input.reader(), ctx, sink),
+        _ => Err(ReadError::UnknownFormat {
+            path: ctx.path.to_string(),
+            message: format!("no reader for {} yet", format.as_str()),
+        }),
+    }
 }
