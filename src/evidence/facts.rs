@@ -499,7 +499,12 @@ fn indicator_facts(out: &mut Facts, payload: &[u8], kb: &Knowledge) {
 }
 
 fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &SignatureInfo) {
-    let Some(content) = sig.contents.iter().max_by_key(|c| c.len()) else {
+    // The first of the longest contents: the rule's strongest anchor, in rule order.
+    let Some(content) = sig
+        .contents
+        .iter()
+        .reduce(|best, c| if c.len() > best.len() { c } else { best })
+    else {
         return;
     };
     if content.is_empty() {
