@@ -6,7 +6,11 @@
 //! record, so the summary's `records_read` is their sum and nothing is dropped unaccounted.
 
 pub mod detect;
+pub mod fast;
+pub mod full;
 pub mod open;
+pub mod textcommon;
+mod textrecords;
 
 use std::path::Path;
 
@@ -124,9 +128,12 @@ fn dispatch(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let _ = (input, ctx, sink);
-    Err(ReadError::UnknownFormat {
-        path: ctx.path.to_string(),
-        message: format!("no reader for {} yet", format.as_str()),
-    })
+    match format {
+        InputFormat::Fast => fast::read(input.reader(), ctx, sink),
+        InputFormat::Full => full::read(input.reader(), ctx, sink),
+        _ => Err(ReadError::UnknownFormat {
+            path: ctx.path.to_string(),
+            message: format!("no reader for {} yet", format.as_str()),
+        }),
+    }
 }
