@@ -323,3 +323,387 @@ fn fit(open: &Open, line: &str, info: LineInfo) -> Fit {
         RecordKind::Fast => Fit::Outside,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Alert, ContextEvent, IpProto, Original, YearSource};
+
+    /// What a test needs to know about one alert, owned.
+    #[derive(Debug, Clone)]
+    struct Got {
+        line: u64,
+        format: InputFormat,
+        sid: Option<u32>,
+        msg: Option<String>,
+        src: String,
+        src_port: Option<u16>,
+        dest_port: Option<u16>,
+        date: Option<(i32, u32, u32)>,
+        year_source: YearSource,
+        payload: Option<Vec<u8>>,
+        original_lines: usize,
+        proto: Option<IpProto>,
+    }
+
+    #[derive(Default)]
+    struct Collect {
+        alerts: Vec<Got>,
+        skipped: Vec<(u64, SkipReason, Option<String>)>,
+        stop_after: Option<usize>,
+    }
+
+    fn line_of(at: &Provenance<'_>) -> u64 {
+        match at.location {
+            Location::Line(n) => n,
+            Location::Offset(_) => panic!("text readers report lines"),
+        }
+    }
+
+    impl Collect {
+        fn flow(&self) -> Flow {
+            match self.stop_after {
+                Some(n) if self.alerts.len() + self.skipped.len() >= n => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        }
+        fn count(&self, reason: SkipReason) -> usize {
+            self.skipped.iter().filter(|s| s.1 == reason).count()
+        }
+    }
+
+    impl Sink for Collect {
+        fn alert(&mut self, a: Alert<'_>) -> Flow {
+            let original_lines = match &a.original {
+                Some(Original::Text(t)) => t.lines().count(),
+                _ => panic!("text alerts keep their text"),
+            };
+            self.alerts.push(Got {
+                line: line_of(&a.source),
+                format: a.format,
+                sid: a.sid,
+                msg: a.msg.as_deref().map(str::to_string),
+                src: a.src.host.to_string(),
+                src_port: a.src.port,
+                dest_port: a.dest.port,
+                date: a.timestamp.date(),
+                year_source: a.timestamp.year_source,
+                payload: a.payload.as_deref().map(<[u8]>::to_vec),
+                original_lines,
+                proto: a.proto,
+            });
+            self.flow()
+        }
+        fn context(&mut self, _: ContextEvent<'_>) -> Flow {
+            panic!("text alert readers produce no context events")
+        }
+        fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, d: Option<&str>) -> Flow {
+            self.skipped
+                .push((line_of(at), reason, d.map(str::to_string)));
+            self.flow()
+        }
+    }
+
+    fn run_with(text: &[u8], ctx: &ReadContext<'_>, format: InputFormat) -> Collect {
+        let mut sink = Collect::default();
+        let mut cur = std::io::Cursor::new(text);
+        match format {
+            InputFormat::Fast => super::super::fast::read(&mut cur, ctx, &mut sink).unwrap(),
+            _ => super::super::full::read(&mut cur, ctx, &mut sink).unwrap(),
+        }
+        check_accounting(text, &sink);
+        sink
+    }
+
+    fn run(text: &str) -> Collect {
+        let ctx = ReadContext {
+            path: "mail.txt",
+            year: None,
+            mtime_year: None,
+        };
+        run_with(text.as_bytes(), &ctx, InputFormat::Full)
+    }
+
+    /// Every line is in exactly one record: records start in order, a skipped record is one
+    /// line (unless it is a malformed alert), and an alert's lines run to the next record,
+    /// with only blank lines and separators after its own text.
+    fn check_accounting(text: &[u8], sink: &Collect) {
+        let src = String::from_utf8_lossy(text);
+        let lines: Vec<&str> = src.lines().collect();
+        let mut starts: Vec<(u64, Option<usize>)> = sink
+            .alerts
+            .iter()
+            .map(|a| (a.line, Some(a.original_lines)))
+            // A malformed alert record may span lines; other skipped records are one line.
+            .chain(
+                sink.skipped
+                    .iter()
+                    .map(|s| (s.0, (s.1 == SkipReason::MALFORMED_ALERT).then_some(0))),
+            )
+            .collect();
+        starts.sort_by_key(|s| s.0);
+        let total = lines.len() as u64;
+        if total == 0 {
+            assert!(starts.is_empty());
+            return;
+        }
+        assert_eq!(
+            starts.first().map(|s| s.0),
+            Some(1),
+            "first line unaccounted"
+        );
+        for (i, &(first, orig)) in starts.iter().enumerate() {
+            let next = starts.get(i + 1).map_or(total + 1, |s| s.0);
+            assert!(next > first, "two records start at line {first}");
+            match orig {
+                None => assert_eq!(next, first + 1, "skipped record at {first} spans lines"),
+                Some(0) => {}
+                Some(n) => {
+                    let span = (next - first) as usize;
+                    assert!(span >= n, "alert at {first} overlaps the next record");
+                    for l in &lines[first as usize - 1 + n..next as usize - 1] {
+                        let t = l.trim();
+                        assert!(t.is_empty() || is_separator(t), "line {l:?} lost");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A full alert in a mail in the style of a 2001 mailing-list archive, with a payload
+    /// dump whose last row is short.
+    fn mail() -> String {
+        let mut m = String::from(
+            "List archives\n\
+             \n\
+             From: someone () example org\n\
+             Date: Tue, 21 Aug 2001 10:11:12 +0200\n\
+             \n\
+             Hello list, what is this?\n\
+             \n\
+             [**] MISC odd reply [**]\n\
+             08/20-22:01:02.000300 w.x.y.z:80 -> 10.20.XX.XX:31337\n\
+             TCP TTL:60 TOS:0x0 ID:4242 IpLen:20 DgmLen:59 DF\n\
+             ***AP*** Seq: 0x1  Ack: 0x2  Win: 0x3  TcpLen: 20\n",
+        );
+        let dump = b"HTTP/1.1 304 Not Modified\r\n";
+        for row in dump.chunks(16) {
+            let hex: Vec<String> = row.iter().map(|b| format!("{b:02X}")).collect();
+            let ascii: String = row
+                .iter()
+                .map(|&b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            m.push_str(&format!("{:<48} {ascii}\n", hex.join(" ")));
+        }
+        m.push_str(
+            "\n=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+\n\
+             \n\
+             Thanks!\n\
+             --\n\
+             list footer\n",
+        );
+        m
+    }
+
+    #[test]
+    fn alert_in_a_mail_page() {
+        let s = run(&mail());
+        assert_eq!(s.alerts.len(), 1);
+        let a = &s.alerts[0];
+        assert_eq!(a.line, 8);
+        assert_eq!(a.format, InputFormat::Full);
+        assert_eq!(a.sid, None);
+        assert_eq!(a.msg.as_deref(), Some("MISC odd reply"));
+        assert_eq!(a.src, "w.x.y.z");
+        assert_eq!((a.src_port, a.dest_port), (Some(80), Some(31337)));
+        assert_eq!(
+            a.payload.as_deref(),
+            Some(&b"HTTP/1.1 304 Not Modified\r\n"[..])
+        );
+        assert_eq!(a.year_source, YearSource::Surrounding);
+        assert_eq!(a.date, Some((2001, 8, 20)));
+        assert_eq!(a.original_lines, 6);
+        assert_eq!(s.count(SkipReason::SURROUNDING_TEXT), 7);
+        assert_eq!(s.count(SkipReason::BLANK), 4);
+        assert_eq!(s.count(SkipReason::MALFORMED_ALERT), 0);
+    }
+
+    #[test]
+    fn year_from_flag_date_header_and_mtime() {
+        let alert = "[**] [1:2:3] x [**]\n12/31-23:59:59.000001 10.0.0.1 -> 10.0.0.2\n";
+        // A December alert quoted in a January mail is from the year before.
+        let s = run(&format!("Date: Wed, 2 Jan 2002 08:00:00 GMT\n\n{alert}"));
+        assert_eq!(s.alerts[0].date, Some((2001, 12, 31)));
+        assert_eq!(s.alerts[0].year_source, YearSource::Surrounding);
+        // A Date header after the alert does not apply to it.
+        let s = run(&format!("{alert}\nDate: Wed, 2 Jan 2002 08:00:00 GMT\n"));
+        assert_eq!(s.alerts[0].year_source, YearSource::Unknown);
+        assert_eq!(s.alerts[0].date, None);
+        let ctx = ReadContext {
+            path: "x",
+            year: None,
+            mtime_year: Some(2010),
+        };
+        let s = run_with(alert.as_bytes(), &ctx, InputFormat::Full);
+        assert_eq!(s.alerts[0].year_source, YearSource::FileModified);
+        assert_eq!(s.alerts[0].date, Some((2010, 12, 31)));
+        let ctx = ReadContext {
+            path: "x",
+            year: Some(1999),
+            mtime_year: Some(2010),
+        };
+        let text = format!("Date: Wed, 2 Jan 2002 08:00:00 GMT\n{alert}");
+        let s = run_with(text.as_bytes(), &ctx, InputFormat::Full);
+        assert_eq!(s.alerts[0].year_source, YearSource::Flag);
+        assert_eq!(s.alerts[0].date, Some((1999, 12, 31)));
+    }
+
+    const MIXED: &str = "\
+Some notes from the sensor:
+01/02-03:04:05.000006  [**] [1:1000:1] first [**] [Priority: 1] {TCP} 10.0.0.1:1 -> 10.0.0.2:2
+
+01/02/2003-03:04:05.000007  [**] [1:1001:1] second [**] [Classification: (null)] [Priority: 3] {UDP} 10.0.0.3:53 -> 10.0.0.4:5353
+01/02-03:04:05.000008  [**] [1:1002:1] broken [**] {TCP} 10.0.0.1:1
+[**] [1:1003:2] third [**]
+[Priority: 2] 
+01/02-03:04:05.000009 10.0.0.5 -> 10.0.0.6
+ICMP TTL:1 TOS:0x0 ID:1 IpLen:20 DgmLen:28
+Type:8  Code:0  ID:1   Seq:1  ECHO
+
+[**] [1:1004 unfinished header
+and that is all.
+";
+
+    #[test]
+    fn mixed_fast_full_and_prose_through_either_reader() {
+        let ctx = ReadContext {
+            path: "mixed",
+            year: Some(2003),
+            mtime_year: None,
+        };
+        for format in [InputFormat::Fast, InputFormat::Full] {
+            let s = run_with(MIXED.as_bytes(), &ctx, format);
+            let sids: Vec<_> = s.alerts.iter().map(|a| a.sid).collect();
+            assert_eq!(sids, [Some(1000), Some(1001), Some(1003)]);
+            assert_eq!(s.alerts[0].format, InputFormat::Fast);
+            assert_eq!(s.alerts[2].format, InputFormat::Full);
+            assert_eq!(s.alerts[1].year_source, YearSource::Written);
+            assert_eq!(s.alerts[2].proto, Some(IpProto::ICMP));
+            let malformed: Vec<_> = s
+                .skipped
+                .iter()
+                .filter(|x| x.1 == SkipReason::MALFORMED_ALERT)
+                .collect();
+            assert_eq!(malformed.len(), 2);
+            assert_eq!(malformed[0].0, 5);
+            assert!(malformed[0].2.as_deref().unwrap().contains("endpoints"));
+            assert_eq!(malformed[1].0, 12);
+            assert!(malformed[1].2.as_deref().unwrap().contains("gid:sid:rev"));
+            assert_eq!(s.count(SkipReason::SURROUNDING_TEXT), 2);
+        }
+    }
+
+    #[test]
+    fn fast_file_with_blank_lines_and_crlf() {
+        let text = "01/02/2003-03:04:05.000007  [**] [1:1:1] a [**] [Priority: 3] {TCP} 10.0.0.3:5 -> 10.0.0.4:6\r\n\r\n\r\n\
+                    01/02/2003-03:04:05.000008  [**] [1:2:1] b [**] [Priority: 3] {TCP} 10.0.0.3:5 -> 10.0.0.4:6\r\n";
+        let s = run(text);
+        assert_eq!(s.alerts.len(), 2);
+        assert_eq!(s.alerts[1].line, 4);
+        assert_eq!(s.count(SkipReason::BLANK), 1);
+    }
+
+    #[test]
+    fn over_long_record_is_closed_and_the_rest_skipped() {
+        let mut t = String::from(
+            "[**] [1:9:1] big [**]\n01/01-00:00:00.000001 10.0.0.1:1 -> 10.0.0.2:2\n\
+             TCP TTL:1 TOS:0x0 ID:1 IpLen:20 DgmLen:40\n",
+        );
+        let rows = MAX_RECORD_LINES + 5;
+        for _ in 0..rows {
+            t.push_str("41 41 41 41 41 41 41 41 41 41 41 41 41 41 41 41  AAAAAAAAAAAAAAAA\n");
+        }
+        t.push_str(
+            "\n01/01-00:00:01.000001  [**] [1:10:1] next [**] {TCP} 10.0.0.1:1 -> 10.0.0.2:2\n",
+        );
+        let s = run(&t);
+        assert_eq!(s.alerts.len(), 2);
+        assert_eq!(s.alerts[0].original_lines, MAX_RECORD_LINES);
+        assert_eq!(
+            s.alerts[0].payload.as_ref().map(Vec::len),
+            Some((MAX_RECORD_LINES - 3) * 16)
+        );
+        assert_eq!(s.count(SkipReason::TRUNCATED), rows + 3 - MAX_RECORD_LINES);
+        assert_eq!(s.alerts[1].sid, Some(10));
+    }
+
+    #[test]
+    fn invalid_utf8_and_overlong_lines() {
+        let mut t = b"caf\xe9 prose\n01/02-03:04:05.000006  [**] [1:7:1] bad \xff msg [**] {TCP} 10.0.0.1:1 -> 10.0.0.2:2\n".to_vec();
+        t.extend(std::iter::repeat_n(b'x', MAX_LINE_LEN * 2));
+        t.push(b'\n');
+        t.extend_from_slice(b"01/02-03:04:05.000006  [**] ");
+        t.extend(std::iter::repeat_n(b'y', MAX_LINE_LEN));
+        t.push(b'\n');
+        let ctx = ReadContext {
+            path: "x",
+            year: None,
+            mtime_year: None,
+        };
+        let s = run_with(&t, &ctx, InputFormat::Fast);
+        assert_eq!(s.alerts.len(), 1);
+        assert_eq!(s.alerts[0].msg.as_deref(), Some("bad \u{fffd} msg"));
+        assert!(s.skipped[0].2.as_deref().unwrap().contains("UTF-8"));
+        assert!(s.skipped[1].2.as_deref().unwrap().contains("longer"));
+        assert_eq!(s.skipped[2].1, SkipReason::MALFORMED_ALERT);
+    }
+
+    #[test]
+    fn stop_from_the_sink_ends_the_read() {
+        let ctx = ReadContext {
+            path: "x",
+            year: None,
+            mtime_year: None,
+        };
+        let mut sink = Collect {
+            stop_after: Some(2),
+            ..Default::default()
+        };
+        let mut cur = std::io::Cursor::new(MIXED.as_bytes());
+        let r = super::super::full::read(&mut cur, &ctx, &mut sink);
+        assert!(matches!(r, Err(ReadError::Stopped)));
+        assert_eq!(sink.alerts.len() + sink.skipped.len(), 2);
+    }
+
+    #[test]
+    fn truncated_input_at_every_line_and_byte() {
+        let m = mail();
+        let lines: Vec<&str> = m.lines().collect();
+        for n in 0..=lines.len() {
+            let t = lines[..n].join("\n");
+            let s = run(&t);
+            // The alert exists once its timestamp line (line 9) is there.
+            assert_eq!(s.alerts.len(), usize::from(n >= 9), "{n} lines");
+        }
+        let fast = MIXED.lines().nth(3).unwrap();
+        for i in 0..=fast.len() {
+            let s = run(&fast[..i]);
+            assert!(s.alerts.len() <= 1);
+        }
+        let bytes = MIXED.as_bytes();
+        let ctx = ReadContext {
+            path: "x",
+            year: None,
+            mtime_year: None,
+        };
+        for i in 0..=bytes.len() {
+            run_with(&bytes[..i], &ctx, InputFormat::Full);
+        }
+    }
+}
