@@ -706,4 +706,37 @@ and that is all.
             run_with(&bytes[..i], &ctx, InputFormat::Full);
         }
     }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        // Deterministic xorshift mutations of a mixed file: bytes replaced by characters that
+        // matter to the grammar, or by arbitrary bytes.
+        const SPECIAL: &[u8] = b"[]{}:*-> \n/.0123456789ABCDEF\xff";
+        let base = format!("{MIXED}{}", mail());
+        let ctx = ReadContext {
+            path: "x",
+            year: None,
+            mtime_year: None,
+        };
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let mut b = base.clone().into_bytes();
+            for _ in 0..1 + next() % 8 {
+                let i = (next() as usize) % b.len();
+                let r = next();
+                b[i] = if r % 2 == 0 {
+                    SPECIAL[(r as usize / 2) % SPECIAL.len()]
+                } else {
+                    (r >> 8) as u8
+                };
+            }
+            run_with(&b, &ctx, InputFormat::Full);
+        }
+    }
 }
