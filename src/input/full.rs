@@ -288,8 +288,13 @@ pub fn build_alert<'a>(
             other => other,
         })
     });
+    // Snort 3 writes `{unknown}` or `{IP}` when it stopped decoding early; the IP line of a
+    // packet dump may still name the protocol.
     let proto_text = head.proto.or(details.proto).filter(|p| !p.is_empty());
-    a.proto = proto_text.and_then(proto_from_text);
+    a.proto = head
+        .proto
+        .and_then(proto_from_text)
+        .or_else(|| details.proto.and_then(proto_from_text));
     if a.proto.is_none() {
         a.proto_text = proto_text.map(Cow::Borrowed);
     }
@@ -518,6 +523,12 @@ http_inspect.http_uri[2]:
         assert_eq!(a.proto, None);
         assert_eq!(a.proto_text.as_deref(), Some("IP"));
         assert_eq!(a.src.host.ip(), Some("::1".parse().unwrap()));
+        let dumped = "04/05-07:08:09.000001 [**] [116:150:1] \"(decode) loopback IP\" [**] [Priority: 3] {unknown} 127.0.0.1 -> 127.0.0.1\n\
+                      127.0.0.1 -> 127.0.0.1 TCP TTL:64 TOS:0x0 ID:0 IpLen:20 DgmLen:52 DF";
+        let a = build(RecordKind::Fast, dumped, &h, &mut buf).unwrap();
+        assert_eq!(a.proto, Some(IpProto::TCP));
+        assert_eq!(a.proto_text, None);
+        assert_eq!(a.ip.ip_len, Some(52));
         let proto255 = "04/05-07:08:09.000001  [**] [1:7:1] odd [**] [Priority: 2] {PROTO:255} 10.0.0.1 -> 10.0.0.2";
         let a = build(RecordKind::Fast, proto255, &h, &mut buf).unwrap();
         assert_eq!(a.proto, Some(IpProto(255)));
