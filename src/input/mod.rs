@@ -7,7 +7,11 @@
 
 pub mod detect;
 pub mod eve;
+pub mod fast;
+pub mod full;
 pub mod open;
+pub mod textcommon;
+mod textrecords;
 
 use std::path::Path;
 
@@ -127,6 +131,8 @@ fn dispatch(
 ) -> Result<(), ReadError> {
     match format {
         InputFormat::Eve => eve::read(input.reader(), ctx, sink),
+        InputFormat::Fast => fast::read(input.reader(), ctx, sink),
+        InputFormat::Full => full::read(input.reader(), ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),

@@ -4,4 +4,5 @@
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
 mod eve;
+mod text;
 mod util;
