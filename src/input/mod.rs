@@ -6,7 +6,11 @@
 //! record, so the summary's `records_read` is their sum and nothing is dropped unaccounted.
 
 pub mod detect;
+pub mod ipchains;
+pub mod logline;
 pub mod open;
+#[cfg(test)]
+mod testsink;
 
 use std::path::Path;
 
@@ -124,9 +128,12 @@ fn dispatch(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let _ = (input, ctx, sink);
-    Err(ReadError::UnknownFormat {
-        path: ctx.path.to_string(),
-        message: format!("no reader for {} yet", format.as_str()),
-    })
+    let reader = input.reader();
+    match format {
+        InputFormat::Ipchains => ipchains::read(reader, ctx, sink),
+        _ => Err(ReadError::UnknownFormat {
+            path: ctx.path.to_string(),
+            message: format!("no reader for {} yet", format.as_str()),
+        }),
+    }
 }
