@@ -374,6 +374,60 @@ pub fn leading_stamp<'a>(line: &'a str, years: &YearGuess) -> Option<(Timestamp<
     None
 }
 
+/// A common-log-format stamp `20/Jun/2022:13:09:14 +0200` anywhere in `s` (Proxmox's firewall
+/// log writes one after its own counters).
+pub fn clf_stamp_in(s: &str) -> Option<Timestamp<'_>> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('/') {
+        let slash = from + i;
+        from = slash + 1;
+        if slash < 2 || !s.is_char_boundary(slash - 2) {
+            continue;
+        }
+        let start = slash - 2;
+        let Some(cand) = s.get(start..start + 26) else {
+            continue;
+        };
+        let b = cand.as_bytes();
+        if b[6] != b'/' || b[11] != b':' || b[20] != b' ' || !matches!(b[21], b'+' | b'-') {
+            continue;
+        }
+        let (Some(d), Some(mo), Some(y)) = (
+            num(&cand[0..2]),
+            month_from_abbrev(&cand[3..6]),
+            num(&cand[7..11]),
+        ) else {
+            continue;
+        };
+        let Some((h, mi, se)) = hms(&cand[12..20]) else {
+            continue;
+        };
+        let (Some(zh), Some(zm)) = (num(&cand[22..24]), num(&cand[24..26])) else {
+            continue;
+        };
+        let off = (zh * 3600 + zm * 60) as i32;
+        let off = if b[21] == b'-' { -off } else { off };
+        let local = micros_from_parts(y as i32, mo, d, h, mi, se, 0)?;
+        return Some(Timestamp {
+            raw: Cow::Borrowed(cand),
+            unix_micros: Some(local - i64::from(off) * 1_000_000),
+            utc_offset_secs: Some(off),
+            year_source: YearSource::Written,
+        });
+    }
+    None
+}
+
+/// Whether `hay` contains `needle`, ignoring ASCII case.
+pub fn contains_nocase(hay: &str, needle: &str) -> bool {
+    let n = needle.len();
+    n == 0
+        || hay
+            .as_bytes()
+            .windows(n)
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// TCP flags as bits, in the order fpx prints them: `SAFRPUEC`.
 pub mod tcp_flags {
     pub const SYN: u8 = 1;

@@ -8,6 +8,7 @@
 pub mod detect;
 pub mod ipchains;
 pub mod logline;
+pub mod netfilter;
 pub mod open;
 #[cfg(test)]
 mod testsink;
@@ -131,6 +132,7 @@ fn dispatch(
     let reader = input.reader();
     match format {
         InputFormat::Ipchains => ipchains::read(reader, ctx, sink),
+        InputFormat::Netfilter => netfilter::read(reader, ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),
