@@ -224,7 +224,7 @@ pub fn syslog_stamp(s: &str) -> Option<SyslogStamp> {
 }
 
 /// `HH:MM:SS`.
-fn hms(s: &str) -> Option<(u32, u32, u32)> {
+pub fn hms(s: &str) -> Option<(u32, u32, u32)> {
     let b = s.as_bytes();
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;

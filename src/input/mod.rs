@@ -5,6 +5,7 @@
 //! Readers call exactly one of [`Sink::alert`], [`Sink::context`] or [`Sink::skipped`] per
 //! record, so the summary's `records_read` is their sum and nothing is dropped unaccounted.
 
+pub mod cisco_asa;
 pub mod detect;
 pub mod ipchains;
 pub mod logline;
@@ -133,6 +134,7 @@ fn dispatch(
     match format {
         InputFormat::Ipchains => ipchains::read(reader, ctx, sink),
         InputFormat::Netfilter => netfilter::read(reader, ctx, sink),
+        InputFormat::CiscoAsa => cisco_asa::read(reader, ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),
