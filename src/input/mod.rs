@@ -11,6 +11,7 @@ pub mod ipchains;
 pub mod logline;
 pub mod netfilter;
 pub mod open;
+pub mod pflog;
 #[cfg(test)]
 mod testsink;
 
@@ -135,6 +136,7 @@ fn dispatch(
         InputFormat::Ipchains => ipchains::read(reader, ctx, sink),
         InputFormat::Netfilter => netfilter::read(reader, ctx, sink),
         InputFormat::CiscoAsa => cisco_asa::read(reader, ctx, sink),
+        InputFormat::Pflog => pflog::read(reader, ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),
