@@ -14,6 +14,7 @@ pub mod open;
 pub mod pflog;
 #[cfg(test)]
 mod testsink;
+pub mod zeek;
 
 use std::path::Path;
 
@@ -137,6 +138,7 @@ fn dispatch(
         InputFormat::Netfilter => netfilter::read(reader, ctx, sink),
         InputFormat::CiscoAsa => cisco_asa::read(reader, ctx, sink),
         InputFormat::Pflog => pflog::read(reader, ctx, sink),
+        InputFormat::Zeek => zeek::read(reader, ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),
