@@ -25,8 +25,8 @@ use super::logline::{
     at_line, go_on, hms, leading_stamp, strip_pri, tcp_flags, LineReader, SyslogStamp, YearGuess,
     LINE_TOO_LONG,
 };
-use crate::model::time::month_from_abbrev;
 use super::{ReadContext, ReadError, Sink};
+use crate::model::time::month_from_abbrev;
 
 pub const KIND: ContextKind = ContextKind("cisco_asa");
 
@@ -79,7 +79,7 @@ fn find_tag(line: &str) -> Option<(usize, &str, usize)> {
 }
 
 /// The message id a bare message (no tag) of a traffic message has, from its wording.
-fn bare_id(msg: &str) -> Option<&'static str> {
+pub(crate) fn bare_id(msg: &str) -> Option<&'static str> {
     let w: Vec<&str> = msg.split_whitespace().take(4).collect();
     let word = |i: usize| w.get(i).copied().unwrap_or("");
     let id = match word(0) {
@@ -207,8 +207,7 @@ fn stamp<'a>(head: &'a str, years: &YearGuess) -> Option<crate::model::Timestamp
     let b = h.as_bytes();
     // `Mon DD YYYY HH:MM:SS`: look where a month name could start.
     for i in 0..b.len().saturating_sub(19) {
-        if !b[i].is_ascii_uppercase() || b[i + 3] != b' ' || b[i + 6] != b' ' || b[i + 11] != b' '
-        {
+        if !b[i].is_ascii_uppercase() || b[i + 3] != b' ' || b[i + 6] != b' ' || b[i + 11] != b' ' {
             continue;
         }
         let Some(s) = h.get(i..i + 20) else {
@@ -319,7 +318,8 @@ fn read_message<'a>(
         ev.fields.push((Cow::Borrowed("bytes"), Cow::Borrowed(b)));
     }
     if let Some(d) = after(toks, "duration") {
-        ev.fields.push((Cow::Borrowed("duration"), Cow::Borrowed(d)));
+        ev.fields
+            .push((Cow::Borrowed("duration"), Cow::Borrowed(d)));
     }
     if let Some(i) = toks.iter().position(|t| *t == "flags") {
         let mut bits = 0;
@@ -333,12 +333,16 @@ fn read_message<'a>(
     }
     if let Some(i) = toks.iter().position(|t| *t == "(type") {
         if let Some(t) = toks.get(i + 1) {
-            ev.fields
-                .push((Cow::Borrowed("icmp_type"), Cow::Borrowed(t.trim_end_matches(','))));
+            ev.fields.push((
+                Cow::Borrowed("icmp_type"),
+                Cow::Borrowed(t.trim_end_matches(',')),
+            ));
         }
         if let Some(c) = toks.get(i + 3) {
-            ev.fields
-                .push((Cow::Borrowed("icmp_code"), Cow::Borrowed(c.trim_end_matches(')'))));
+            ev.fields.push((
+                Cow::Borrowed("icmp_code"),
+                Cow::Borrowed(c.trim_end_matches(')')),
+            ));
         }
     }
     if let Some(acl) = after(toks, "access-group") {
@@ -349,7 +353,10 @@ fn read_message<'a>(
 }
 
 /// 106100: `access-list NAME permitted|denied|est-allowed PROTO IF/ADDR(PORT) -> IF/ADDR(PORT) hit-cnt N ...`
-fn access_list<'a>(toks: &[&'a str], ev: &mut ContextEvent<'a>) -> Result<(), Option<&'static str>> {
+fn access_list<'a>(
+    toks: &[&'a str],
+    ev: &mut ContextEvent<'a>,
+) -> Result<(), Option<&'static str>> {
     let bad = Some("access-list message without its addresses");
     ev.fields.push((
         Cow::Borrowed("acl"),
@@ -379,7 +386,10 @@ fn access_list<'a>(toks: &[&'a str], ev: &mut ContextEvent<'a>) -> Result<(), Op
             },
         ))
     };
-    let (si, mut s) = toks.get(arrow.wrapping_sub(1)).and_then(|t| one(t)).ok_or(bad)?;
+    let (si, mut s) = toks
+        .get(arrow.wrapping_sub(1))
+        .and_then(|t| one(t))
+        .ok_or(bad)?;
     let (di, mut d) = toks.get(arrow + 1).and_then(|t| one(t)).ok_or(bad)?;
     if !ev.proto.is_some_and(IpProto::has_ports) {
         s.port = None;

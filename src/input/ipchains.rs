@@ -95,11 +95,9 @@ pub fn read(
                 pending.push_str(line.trim_end());
                 pending_line = Some(n);
             }
-            Err(Problem::Malformed(why)) => go_on(sink.skipped(
-                SkipReason::MALFORMED_ALERT,
-                &at_line(ctx, n),
-                Some(why),
-            ))?,
+            Err(Problem::Malformed(why)) => {
+                go_on(sink.skipped(SkipReason::MALFORMED_ALERT, &at_line(ctx, n), Some(why)))?
+            }
         }
     }
 }
@@ -120,7 +118,9 @@ fn parse<'a>(
     line_no: u64,
     years: &YearGuess,
 ) -> Result<ContextEvent<'a>, Problem> {
-    let start = line.find(MARKER).ok_or(Problem::Malformed("no Packet log"))?;
+    let start = line
+        .find(MARKER)
+        .ok_or(Problem::Malformed("no Packet log"))?;
     let head = line[..start].trim_start_matches(|c: char| c == '>' || c.is_whitespace());
     let mut ev = ContextEvent::new(at_line(ctx, line_no), KIND);
     ev.timestamp = leading_stamp(head, years).map(|(ts, _)| ts);
@@ -146,13 +146,18 @@ fn parse<'a>(
         "DENY" | "REJECT" => Action::Deny,
         _ => Action::Other,
     });
-    ev.fields.push((Cow::Borrowed("chain"), Cow::Borrowed(chain)));
-    ev.fields.push((Cow::Borrowed("target"), Cow::Borrowed(target)));
-    ev.fields.push((Cow::Borrowed("interface"), Cow::Borrowed(iface)));
+    ev.fields
+        .push((Cow::Borrowed("chain"), Cow::Borrowed(chain)));
+    ev.fields
+        .push((Cow::Borrowed("target"), Cow::Borrowed(target)));
+    ev.fields
+        .push((Cow::Borrowed("interface"), Cow::Borrowed(iface)));
     let ported = proto.has_ports();
     if proto == IpProto::ICMP {
-        ev.fields.push((Cow::Borrowed("icmp_type"), Cow::Borrowed(port_text(src))));
-        ev.fields.push((Cow::Borrowed("icmp_code"), Cow::Borrowed(port_text(dst))));
+        ev.fields
+            .push((Cow::Borrowed("icmp_type"), Cow::Borrowed(port_text(src))));
+        ev.fields
+            .push((Cow::Borrowed("icmp_code"), Cow::Borrowed(port_text(dst))));
     }
     ev.src = Some(Endpoint {
         host: src_host,

@@ -246,7 +246,12 @@ impl SyslogStamp {
         self.with_year(raw, year, source)
     }
 
-    pub fn with_year<'a>(&self, raw: &'a str, year: Option<i32>, source: YearSource) -> Timestamp<'a> {
+    pub fn with_year<'a>(
+        &self,
+        raw: &'a str,
+        year: Option<i32>,
+        source: YearSource,
+    ) -> Timestamp<'a> {
         let unix_micros = year.and_then(|y| {
             micros_from_parts(
                 y,

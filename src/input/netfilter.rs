@@ -16,8 +16,8 @@ use std::io::BufRead;
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
 use super::logline::{
-    at_line, clf_stamp_in, contains_nocase, go_on, leading_stamp, tcp_flags, LineReader,
-    YearGuess, LINE_TOO_LONG,
+    at_line, clf_stamp_in, contains_nocase, go_on, leading_stamp, tcp_flags, LineReader, YearGuess,
+    LINE_TOO_LONG,
 };
 use super::{ReadContext, ReadError, Sink};
 
@@ -164,7 +164,9 @@ fn parse<'a>(
             "LEN" if !after_proto => {
                 ev.ip_len = Some(v.parse().map_err(|_| Some("LEN= is not a number"))?)
             }
-            "LEN" => ev.fields.push((Cow::Borrowed("payload_len"), Cow::Borrowed(v))),
+            "LEN" => ev
+                .fields
+                .push((Cow::Borrowed("payload_len"), Cow::Borrowed(v))),
             "ID" if after_proto => ev.fields.push((Cow::Borrowed("icmp_id"), Cow::Borrowed(v))),
             "ID" => ev.fields.push((Cow::Borrowed("ip_id"), Cow::Borrowed(v))),
             "PROTO" => {
@@ -176,8 +178,12 @@ fn parse<'a>(
             }
             "SPT" => spt = Some(v.parse::<u16>().map_err(|_| Some("SPT= is not a port"))?),
             "DPT" => dpt = Some(v.parse::<u16>().map_err(|_| Some("DPT= is not a port"))?),
-            "TYPE" => ev.fields.push((Cow::Borrowed("icmp_type"), Cow::Borrowed(v))),
-            "CODE" => ev.fields.push((Cow::Borrowed("icmp_code"), Cow::Borrowed(v))),
+            "TYPE" => ev
+                .fields
+                .push((Cow::Borrowed("icmp_type"), Cow::Borrowed(v))),
+            "CODE" => ev
+                .fields
+                .push((Cow::Borrowed("icmp_code"), Cow::Borrowed(v))),
             "IN" => ev.fields.push((Cow::Borrowed("in"), Cow::Borrowed(v))),
             "OUT" => ev.fields.push((Cow::Borrowed("out"), Cow::Borrowed(v))),
             "MAC" => ev.fields.push((Cow::Borrowed("mac"), Cow::Borrowed(v))),

@@ -118,7 +118,8 @@ fn tcpdump<'a>(
         ev.fields.push((Cow::Borrowed("dir"), Cow::Borrowed(dir)));
     }
     if let (Some("on"), Some(iface)) = (h.next(), h.next()) {
-        ev.fields.push((Cow::Borrowed("interface"), Cow::Borrowed(iface)));
+        ev.fields
+            .push((Cow::Borrowed("interface"), Cow::Borrowed(iface)));
     }
     let (addrs, body) = pkt.split_once(": ").unwrap_or((pkt, ""));
     let (s, d) = addrs.split_once(" > ").ok_or(bad)?;
@@ -188,17 +189,21 @@ fn filterlog<'a>(
     ev.timestamp = leading_stamp(line, years).map(|(ts, _)| ts);
     ev.fields.push((Cow::Borrowed("rule"), Cow::Borrowed(f[0])));
     if !f[3].is_empty() {
-        ev.fields.push((Cow::Borrowed("tracker"), Cow::Borrowed(f[3])));
+        ev.fields
+            .push((Cow::Borrowed("tracker"), Cow::Borrowed(f[3])));
     }
-    ev.fields.push((Cow::Borrowed("interface"), Cow::Borrowed(f[4])));
-    ev.fields.push((Cow::Borrowed("reason"), Cow::Borrowed(f[5])));
+    ev.fields
+        .push((Cow::Borrowed("interface"), Cow::Borrowed(f[4])));
+    ev.fields
+        .push((Cow::Borrowed("reason"), Cow::Borrowed(f[5])));
     ev.action = Some(action_of(f[6]));
     ev.fields.push((Cow::Borrowed("dir"), Cow::Borrowed(f[7])));
     // Index of the protocol id, the length, the source; then protocol data follows dst.
     let (proto_i, len_i, src_i) = match f[8] {
         "4" => {
             ev.fields.push((Cow::Borrowed("ttl"), Cow::Borrowed(f[11])));
-            ev.fields.push((Cow::Borrowed("ip_id"), Cow::Borrowed(f[12])));
+            ev.fields
+                .push((Cow::Borrowed("ip_id"), Cow::Borrowed(f[12])));
             (15, 17, 18)
         }
         "6" => {
@@ -227,21 +232,19 @@ fn filterlog<'a>(
             return Err(bad("filterlog record ends before its ports"));
         }
         sp = Some(f[data].parse::<u16>().map_err(|_| bad("bad source port"))?);
-        dp = Some(f[data + 1].parse::<u16>().map_err(|_| bad("bad destination port"))?);
+        dp = Some(
+            f[data + 1]
+                .parse::<u16>()
+                .map_err(|_| bad("bad destination port"))?,
+        );
     }
     if proto == IpProto::TCP && count > data + 3 {
         if let Some(bits) = tcp_flags::from_letters(f[data + 3]) {
             ev.tcp_flags = Some(Cow::Borrowed(tcp_flags::render(bits)));
         }
     }
-    ev.src = Some(Endpoint {
-        host: sh,
-        port: sp,
-    });
-    ev.dest = Some(Endpoint {
-        host: dh,
-        port: dp,
-    });
+    ev.src = Some(Endpoint { host: sh, port: sp });
+    ev.dest = Some(Endpoint { host: dh, port: dp });
     Ok(ev)
 }
 

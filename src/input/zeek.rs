@@ -269,7 +269,11 @@ fn json_record<'a>(
     // `{"dns": {...}}`: the log path wraps the record.
     let mut path = None;
     if obj.len() == 1 {
-        let (k, v) = obj.iter().next().map(|(k, v)| (k.clone(), v.is_object())).unwrap_or_default();
+        let (k, v) = obj
+            .iter()
+            .next()
+            .map(|(k, v)| (k.clone(), v.is_object()))
+            .unwrap_or_default();
         if v {
             if let Some(Value::Object(inner)) = obj.remove(&k) {
                 obj = inner;
