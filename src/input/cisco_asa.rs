@@ -69,13 +69,14 @@ fn find_tag(line: &str) -> Option<(usize, &str, usize)> {
         .filter_map(|t| line.find(t).map(|p| (p, *t)))
         .min_by_key(|(p, _)| *p)?;
     let after = &line[start + tag.len()..];
-    let colon = after.find(':')?;
-    let parts = &after[..colon];
-    let id = parts.rsplit('-').next()?;
+    // The tag ends at `:`; a few PIX messages (and hand-written samples) lack the colon.
+    let end = after.find([':', ' '])?;
+    let id = after[..end].rsplit('-').next()?;
     if id.is_empty() || id.len() > 7 || !id.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some((start, id, start + tag.len() + colon + 1))
+    let skip = usize::from(after.as_bytes()[end] == b':');
+    Some((start, id, start + tag.len() + end + skip))
 }
 
 /// The message id a bare message (no tag) of a traffic message has, from its wording.
@@ -271,18 +272,21 @@ fn read_message<'a>(
         }
         return Ok(());
     }
-    let (src_w, dst_w) = if matches!(id, "302020" | "302021") {
-        ("faddr", "laddr")
+    // The words that introduce source and destination, in the order they are tried (some
+    // ASA versions write 302021 with `from`/`to` instead of `faddr`/`laddr`).
+    let (src_w, dst_w): (&[&str], &[&str]) = if matches!(id, "302020" | "302021") {
+        (&["faddr", "from", "for"], &["laddr", "to"])
     } else if matches!(id, "106014" | "106023") {
-        ("src", "dst")
+        (&["src"], &["dst"])
     } else if id.starts_with("302") {
-        ("for", "to")
+        (&["for", "from"], &["to"])
     } else {
-        ("from", "to")
+        (&["from"], &["to"])
     };
     let bad = Some("traffic message without its addresses");
-    let (src_if, mut src) = after(toks, src_w).and_then(endpoint).ok_or(bad)?;
-    let (dst_if, mut dst) = after(toks, dst_w).and_then(endpoint).ok_or(bad)?;
+    let find = |words: &[&str]| words.iter().find_map(|w| after(toks, w).and_then(endpoint));
+    let (src_if, mut src) = find(src_w).ok_or(bad)?;
+    let (dst_if, mut dst) = find(dst_w).ok_or(bad)?;
     let (mut src_if, mut dst_if) = (src_if, dst_if);
     let built = first == "Built";
     if built && toks.get(1) == Some(&"outbound") {
@@ -437,12 +441,14 @@ Mar  4 05:06:09 fw1 %PIX-2-106007: Deny inbound UDP from 203.0.113.7/53 to 10.2.
 Dec 30 03:10:48 10.0.0.1 Dec 30 2003 02:13:28: %PIX-3-710003: TCP access denied by ACL from 192.0.2.10/2984 to outside:10.2.2.10/ssh\n\
 %ASA-4-733100: [ Scanning] drop rate-1 exceeded. Current burst rate is 5 per second\n\
 Jul 12 17:30:17 relay 10.1.1.1/10.1.1.2 :Jul 12 10:25:06 PDT: %ASA-session-2-106007: Deny inbound UDP from 192.0.2.11/1048 to 10.2.2.11/53 due to DNS Query\n\
-%ASA-5-111008: User 'enable_15' executed the 'write' command.\n"
+%ASA-5-111008: User 'enable_15' executed the 'write' command.\n\
+Nov  2 18:03:14 pix %PIX-1-106101 The number of ACL log deny-flows has reached limit (number).\n\
+%ASA-6-302021: Teardown ICMP connection 5 from outside:192.0.2.12/7 (192.0.2.12/7) to inside:10.2.2.12/900 (10.2.2.12/900)\n"
         );
         let s = run(&text);
         assert!(s.skipped.is_empty(), "{:?}", s.skipped);
         let e = &s.events;
-        assert_eq!(e.len(), 14);
+        assert_eq!(e.len(), 16);
         assert_eq!(e[0].subtype.as_deref(), Some("106023"));
         assert_eq!(e[0].src, "198.51.100.20:4444");
         assert_eq!(e[0].dest, "10.2.2.2:22");
@@ -476,6 +482,10 @@ Jul 12 17:30:17 relay 10.1.1.1/10.1.1.2 :Jul 12 10:25:06 PDT: %ASA-session-2-106
         assert_eq!(e[12].dest, "10.2.2.11:53");
         assert_eq!(e[13].subtype.as_deref(), Some("111008"));
         assert_eq!(e[13].action, None);
+        assert_eq!(e[14].subtype.as_deref(), Some("106101"));
+        assert_eq!(e[15].src, "192.0.2.12");
+        assert_eq!(e[15].dest, "10.2.2.12");
+        assert_eq!(e[15].flow_key.as_deref(), Some("5"));
     }
 
     #[test]

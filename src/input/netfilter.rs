@@ -56,18 +56,29 @@ pub fn read(
     Ok(())
 }
 
-/// Where the `IN=` field starts: at the start of a word or right after a prefix's `:`.
-fn find_in(line: &str) -> Option<usize> {
-    let b = line.as_bytes();
-    let mut from = 0;
-    while let Some(i) = line[from..].find("IN=") {
-        let p = from + i;
-        if p == 0 || matches!(b[p - 1], b' ' | b':' | b']' | b'\t') {
-            return Some(p);
+/// Where the fields start: at `IN=` (the kernel always writes it, empty for locally sent
+/// packets) at the start of a word, or after a prefix's `:` or `)`. Proxmox drops `IN=` for
+/// outgoing packets; there `OUT=` starts the fields, unless the word before it is itself a
+/// `KEY=value` field (then `IN=` was lost, and the line is broken).
+fn find_start(line: &str) -> Option<usize> {
+    let at_word = |key: &str| {
+        let b = line.as_bytes();
+        let mut from = 0;
+        while let Some(i) = line[from..].find(key) {
+            let p = from + i;
+            if p == 0 || !(b[p - 1].is_ascii_alphanumeric() || b[p - 1] == b'_') {
+                return Some(p);
+            }
+            from = p + key.len();
         }
-        from = p + 3;
+        None
+    };
+    if let Some(p) = at_word("IN=") {
+        return Some(p);
     }
-    None
+    let p = at_word("OUT=")?;
+    let before = line[..p].split_whitespace().next_back().unwrap_or("");
+    (!before.contains('=')).then_some(p)
 }
 
 /// The action a log prefix states.
@@ -102,7 +113,7 @@ fn parse<'a>(
     line_no: u64,
     years: &YearGuess,
 ) -> Result<ContextEvent<'a>, Option<&'static str>> {
-    let Some(pos) = find_in(line) else {
+    let Some(pos) = find_start(line) else {
         return Err(if line.contains("SRC=") && line.contains("DST=") {
             Some("SRC= and DST= without an IN= field")
         } else {
@@ -153,6 +164,10 @@ fn parse<'a>(
             if let Some(bit) = tcp_flags::from_word(tok) {
                 flags |= bit;
                 saw_flag = true;
+            } else if tok == "INCOMPLETE" {
+                // The kernel saw fewer bytes than the header needs: ports and flags are absent.
+                ev.fields
+                    .push((Cow::Borrowed("incomplete"), Cow::Borrowed("1")));
             } else if matches!(tok, "DF" | "MF" | "CE") {
                 ev.fields.push((Cow::Borrowed(tok), Cow::Borrowed("1")));
             }
@@ -171,7 +186,14 @@ fn parse<'a>(
             "ID" => ev.fields.push((Cow::Borrowed("ip_id"), Cow::Borrowed(v))),
             "PROTO" => {
                 after_proto = true;
-                match IpProto::from_name(v) {
+                // Names the kernel writes that the model does not know: UDP-Lite (RFC 3828,
+                // protocol 136) and AH (RFC 4302, protocol 51).
+                let p = match v {
+                    "UDPLITE" => Some(IpProto(136)),
+                    "AH" => Some(IpProto(51)),
+                    _ => IpProto::from_name(v),
+                };
+                match p {
                     Some(p) => ev.proto = Some(p),
                     None => return Err(Some("PROTO= names no IP protocol")),
                 }
@@ -206,9 +228,8 @@ fn parse<'a>(
     if sh.ip().is_none() || dh.ip().is_none() {
         return Err(Some("SRC= or DST= is not an IP address"));
     }
-    if proto.has_ports() && (spt.is_none() || dpt.is_none()) {
-        return Err(Some("no SPT=/DPT= for a protocol with ports"));
-    }
+    // Ports may be missing for a protocol that has them: a truncated header (`INCOMPLETE`),
+    // or SCTP on kernels that do not decode it. The event is kept, without ports.
     ev.src = Some(Endpoint {
         host: sh,
         port: spt,
@@ -251,7 +272,11 @@ Feb  2 03:04:06 edge kernel: ICMP IN=eth0 OUT= SRC=10.9.9.8 DST=10.1.1.1 LEN=28 
 Feb  2 03:04:07 edge kernel: DROP IN=eth0 OUT= SRC=2001:db8::2 DST=ff02::1:ff00:1 LEN=72 TC=0 HOPLIMIT=255 FLOWLBL=0 PROTO=ICMPv6 TYPE=135 CODE=0\n\
 Feb  2 03:04:08 edge kernel: DROP IN=eth0 OUT= SRC=10.9.9.7 DST=10.1.1.1 LEN=20 TTL=9 ID=3 PROTO=47\n\
 0 2 PVEFW-HOST-IN 05/Mar/2022:01:02:03 +0100 policy REJECT: IN=vmbr0 MAC=aa SRC=10.3.0.1 DST=10.3.0.2 LEN=60 TTL=62 ID=2 DF PROTO=TCP SPT=40000 DPT=3306 SEQ=1 ACK=0 WINDOW=64240 SYN\n\
-Jun  1 00:00:00 udm [LAN_IN-A-3000] DESCR=\"x\" IN=br0 OUT=eth8 SRC=10.0.0.5 DST=198.51.100.1 LEN=52 TTL=63 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=32\n"
+Jun  1 00:00:00 udm [LAN_IN-A-3000] DESCR=\"x\" IN=br0 OUT=eth8 SRC=10.0.0.5 DST=198.51.100.1 LEN=52 TTL=63 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=32\n\
+Jun  1 00:00:01 h kernel: [1.5]  out by firewall (OUTPUT)IN= OUT=eth0 SRC=10.0.0.5 DST=10.0.0.6 LEN=100 TTL=255 ID=7 DF PROTO=41\n\
+0 1 PVEFW-HOST-OUT 01/Jan/2022:00:00:00 +0000 REJECT: OUT=vmbr0 SRC=10.0.0.5 DST=10.0.0.6 LEN=60 TTL=64 ID=5 DF PROTO=TCP SPT=4000 DPT=22 SYN\n\
+Jun  1 00:00:02 h kernel: DROP IN=eth0 OUT= SRC=10.0.0.7 DST=10.0.0.6 LEN=20 TTL=40 ID=1 PROTO=UDPLITE INCOMPLETE [0 bytes]\n\
+Jun  1 00:00:03 h kernel: DROP IN=eth0 OUT= SRC=10.0.0.7 DST=10.0.0.6 LEN=20 TTL=40 ID=1 PROTO=AH SPI=0x1\n"
         );
         let s = run(&text);
         assert!(s.skipped.is_empty(), "{:?}", s.skipped);
@@ -281,6 +306,14 @@ Jun  1 00:00:00 udm [LAN_IN-A-3000] DESCR=\"x\" IN=br0 OUT=eth8 SRC=10.0.0.5 DST
         assert_eq!(e[5].field("ack"), Some("0"));
         assert_eq!(e[5].action, Some(Action::Deny));
         assert_eq!(e[6].action, Some(Action::Allow));
+        assert_eq!(e[7].subtype.as_deref(), Some("out by firewall (OUTPUT)"));
+        assert_eq!(e[7].proto, Some(IpProto(41)));
+        assert_eq!(e[8].dest, "10.0.0.6:22");
+        assert_eq!(e[8].action, Some(Action::Deny));
+        assert_eq!(e[9].proto, Some(IpProto(136)));
+        assert_eq!(e[9].dest, "10.0.0.6");
+        assert_eq!(e[9].field("incomplete"), Some("1"));
+        assert_eq!(e[10].proto, Some(IpProto(51)));
     }
 
     #[test]
