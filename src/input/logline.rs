@@ -302,11 +302,10 @@ pub fn rfc3339_stamp(s: &str) -> Option<(Timestamp<'_>, usize)> {
         }
         Some(sign @ (b'+' | b'-')) => {
             let z = s.get(len + 1..len + 6)?;
-            let zb = z.as_bytes();
-            if zb[2] != b':' {
+            if z.as_bytes()[2] != b':' {
                 return None;
             }
-            let secs = (num(&z[0..2])? * 3600 + num(&z[3..5])? * 60) as i32;
+            let secs = (num(z.get(0..2)?)? * 3600 + num(z.get(3..5)?)? * 60) as i32;
             offset = Some(if *sign == b'-' { -secs } else { secs });
             len += 6;
         }
@@ -407,7 +406,10 @@ pub fn clf_stamp_in(s: &str) -> Option<Timestamp<'_>> {
         let Some((h, mi, se)) = hms(&cand[12..20]) else {
             continue;
         };
-        let (Some(zh), Some(zm)) = (num(&cand[22..24]), num(&cand[24..26])) else {
+        let (Some(zh), Some(zm)) = (
+            cand.get(22..24).and_then(num),
+            cand.get(24..26).and_then(num),
+        ) else {
             continue;
         };
         let off = (zh * 3600 + zm * 60) as i32;
