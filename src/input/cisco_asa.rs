@@ -28,7 +28,7 @@ use super::logline::{
 use super::{ReadContext, ReadError, Sink};
 use crate::model::time::month_from_abbrev;
 
-pub const KIND: ContextKind = ContextKind("cisco_asa");
+pub const KIND: ContextKind = ContextKind::CISCO_ASA;
 
 const TAGS: [&str; 4] = ["%ASA-", "%PIX-", "%FWSM-", "%FTD-"];
 

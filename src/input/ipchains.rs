@@ -21,7 +21,7 @@ use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, S
 use super::logline::{at_line, go_on, leading_stamp, LineReader, YearGuess, LINE_TOO_LONG};
 use super::{ReadContext, ReadError, Sink};
 
-pub const KIND: ContextKind = ContextKind("ipchains");
+pub const KIND: ContextKind = ContextKind::IPCHAINS;
 
 const MARKER: &str = "Packet log:";
 

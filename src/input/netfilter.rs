@@ -21,7 +21,7 @@ use super::logline::{
 };
 use super::{ReadContext, ReadError, Sink};
 
-pub const KIND: ContextKind = ContextKind("netfilter");
+pub const KIND: ContextKind = ContextKind::NETFILTER;
 
 pub fn read(
     input: &mut dyn BufRead,
@@ -135,6 +135,11 @@ fn parse<'a>(
     // Drop the syslog host and `kernel:` tag and the kernel's uptime stamp.
     let prefix = match prefix.find("kernel:") {
         Some(k) => &prefix[k + "kernel:".len()..],
+        // No kernel tag (UniFi): after a syslog stamp comes the host name, not the prefix.
+        None if ev.timestamp.is_some() && head.len() != prefix.len() => prefix
+            .trim_start()
+            .split_once(' ')
+            .map_or("", |(_, rest)| rest),
         None => prefix,
     };
     let prefix = prefix.trim_start();
@@ -306,6 +311,7 @@ Jun  1 00:00:03 h kernel: DROP IN=eth0 OUT= SRC=10.0.0.7 DST=10.0.0.6 LEN=20 TTL
         assert_eq!(e[5].field("ack"), Some("0"));
         assert_eq!(e[5].action, Some(Action::Deny));
         assert_eq!(e[6].action, Some(Action::Allow));
+        assert_eq!(e[6].subtype.as_deref(), Some("[LAN_IN-A-3000] DESCR=\"x\""));
         assert_eq!(e[7].subtype.as_deref(), Some("out by firewall (OUTPUT)"));
         assert_eq!(e[7].proto, Some(IpProto(41)));
         assert_eq!(e[8].dest, "10.0.0.6:22");

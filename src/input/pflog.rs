@@ -23,7 +23,7 @@ use super::logline::{
 };
 use super::{ReadContext, ReadError, Sink};
 
-pub const KIND: ContextKind = ContextKind("pflog");
+pub const KIND: ContextKind = ContextKind::PFLOG;
 
 /// Most fields a filterlog record has (IPv4 TCP with options: 29).
 const MAX_CSV_FIELDS: usize = 40;

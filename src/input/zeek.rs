@@ -22,9 +22,9 @@ use crate::model::{ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReaso
 use super::logline::{at_line, epoch_stamp, go_on, rfc3339_stamp, LineReader, LINE_TOO_LONG};
 use super::{ReadContext, ReadError, Sink};
 
-pub const CONN: ContextKind = ContextKind("zeek_conn");
-pub const DNS: ContextKind = ContextKind("zeek_dns");
-pub const OTHER: ContextKind = ContextKind("zeek_other");
+pub const CONN: ContextKind = ContextKind::ZEEK_CONN;
+pub const DNS: ContextKind = ContextKind::ZEEK_DNS;
+pub const OTHER: ContextKind = ContextKind::ZEEK_OTHER;
 
 /// Header and comment lines of the TSV writer.
 pub const HEADER: SkipReason = SkipReason("zeek_header");
