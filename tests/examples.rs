@@ -68,7 +68,10 @@ fn eve_original_record_passes_through_unchanged() {
 
 #[test]
 fn text_report_names_the_verdict_and_escapes_payload_text() {
-    let out = fpx(&["explain", &example("seed000-llmnr-xunlei.eve.json")], None);
+    let out = fpx(
+        &["explain", &example("seed000-llmnr-xunlei.eve.json")],
+        None,
+    );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("verdict: false_positive"), "{text}");

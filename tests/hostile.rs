@@ -4,7 +4,10 @@ use super::util::*;
 
 #[test]
 fn missing_file_is_an_error_naming_the_file_and_exit_1() {
-    let out = fpx(&["explain", "--format", "json", "/nonexistent/alerts.json"], None);
+    let out = fpx(
+        &["explain", "--format", "json", "/nonexistent/alerts.json"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/alerts.json"), "{err}");
@@ -18,7 +21,9 @@ fn missing_file_is_an_error_naming_the_file_and_exit_1() {
 fn usage_errors_exit_2() {
     assert_eq!(fpx(&["explain"], None).status.code(), Some(2));
     assert_eq!(
-        fpx(&["explain", "--input-format", "bogus", "x"], None).status.code(),
+        fpx(&["explain", "--input-format", "bogus", "x"], None)
+            .status
+            .code(),
         Some(2)
     );
 }
@@ -46,6 +51,9 @@ fn terminal_escapes_in_text_output() {
     let p = write(&dir, "esc.json", format!("{line}\n").as_bytes());
     let out = fpx(&["explain", &p], None);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains('\x1b') && !text.contains('\u{202e}'), "{text}");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\u{202e}'),
+        "{text}"
+    );
     assert!(text.contains("\\x1b[2J"));
 }

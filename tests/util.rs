@@ -63,7 +63,10 @@ pub fn summary(lines: &[serde_json::Value]) -> &serde_json::Value {
 
 /// All evidence texts, refs and the root cause of an alert line, joined, for word checks.
 pub fn words(alert: &serde_json::Value) -> String {
-    let mut s = alert["root_cause"]["summary"].as_str().unwrap_or("").to_string();
+    let mut s = alert["root_cause"]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     for e in alert["evidence"].as_array().into_iter().flatten() {
         s.push('\n');
         s.push_str(e["id"].as_str().unwrap_or(""));

@@ -30,9 +30,39 @@ pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> 
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
     if head[trimmed] == b'{' {
-        return Ok(InputFormat::Eve);
+        return Ok(detect_json(&head[trimmed..]));
     }
     Ok(detect_text(head))
+}
+
+/// Zeek JSON from EVE JSON, by the first record: EVE always has `event_type`; Zeek has
+/// `_path`, or `ts` with `uid`, or is wrapped as `{"<path>": {"ts": ...}}`.
+fn detect_json(head: &[u8]) -> InputFormat {
+    let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let first = String::from_utf8_lossy(&head[..end]);
+    if first.contains("\"event_type\"") {
+        return InputFormat::Eve;
+    }
+    if first.contains("\"_path\"") || (first.contains("\"ts\"") && first.contains("\"uid\"")) {
+        return InputFormat::Zeek;
+    }
+    // `{"conn": {"ts": ...`
+    let compact: String = first
+        .chars()
+        .take(64)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if let Some(rest) = compact.strip_prefix("{\"") {
+        if let Some((name, after)) = rest.split_once("\":{\"") {
+            if !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && after.starts_with("ts\"")
+            {
+                return InputFormat::Zeek;
+            }
+        }
+    }
+    InputFormat::Eve
 }
 
 fn is_texty(b: u8) -> bool {
@@ -60,8 +90,14 @@ fn detect_text(head: &[u8]) -> InputFormat {
         if line.contains("%ASA-") || line.contains("%PIX-") || line.contains("%FWSM-") {
             return InputFormat::CiscoAsa;
         }
-        if line.contains(" IN=") && line.contains(" OUT=") {
+        if line.contains("IN=") && line.contains("SRC=") && line.contains("DST=") {
             return InputFormat::Netfilter;
+        }
+        if line.contains("filterlog") && line.contains(",match,") {
+            return InputFormat::Pflog;
+        }
+        if super::cisco_asa::bare_id(line.trim()).is_some() {
+            return InputFormat::CiscoAsa;
         }
         if line.starts_with("#separator") || line.starts_with("#fields") {
             return InputFormat::Zeek;
@@ -105,5 +141,43 @@ mod tests {
         u2.extend_from_slice(&[0u8; 52]);
         assert_eq!(detect_format("x", &u2).unwrap(), InputFormat::Unified2);
         assert!(detect_format("x", &[0u8, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9]).is_err());
+    }
+
+    #[test]
+    fn detects_the_context_formats() {
+        let d = |s: &str| detect_format("x", s.as_bytes()).unwrap();
+        assert_eq!(
+            d("Mail text\nDate: Mon, 1 Mar 2004 10:00:00 +0000\nMar  1 09:00:00 h kernel: Packet log: input DENY eth0 PROTO=6\n10.0.0.1:1 10.0.0.2:2 L=40 S=0x00 I=1 F=0x4000 T=128\n"),
+            InputFormat::Ipchains
+        );
+        assert_eq!(
+            d("Jan  1 00:00:00 h kernel: Shorewall:net:DROP:IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=20 PROTO=2\n"),
+            InputFormat::Netfilter
+        );
+        assert_eq!(
+            d("<166>Jan  5 08:52:35 10.0.0.1 %ASA-6-302016: Teardown UDP connection 1 for a:10.0.0.1/1 to b:10.0.0.2/2 duration 0:00:00 bytes 1\n"),
+            InputFormat::CiscoAsa
+        );
+        assert_eq!(
+            d("We saw this:\n\nDeny udp src outside:10.1.XX.XX/1 dst inside:10.2.XX.XX/2\n"),
+            InputFormat::CiscoAsa
+        );
+        assert_eq!(
+            d("Jan  1 00:00:00 fw filterlog: 5,,,1,em0,match,block,in,4,0x0,,64,1,0,none,17,udp,28,10.0.0.1,10.0.0.2,1,2,8\n"),
+            InputFormat::Pflog
+        );
+        assert_eq!(
+            d("Jan  1 00:00:00.1 rule 1/(match) block in on em0: 10.0.0.1.1 > 10.0.0.2.2: S 1:1(0) win 1\n"),
+            InputFormat::Pflog
+        );
+        assert_eq!(d("#separator \\x09\n#path\tconn\n"), InputFormat::Zeek);
+        assert_eq!(d("{\"_path\":\"dns\",\"ts\":1}\n"), InputFormat::Zeek);
+        assert_eq!(d("{\"ts\":1.0,\"uid\":\"C1\"}\n"), InputFormat::Zeek);
+        assert_eq!(d("{\"conn\": {\"ts\":1.0}}\n"), InputFormat::Zeek);
+        assert_eq!(
+            d("{\"timestamp\":\"x\",\"flow_id\":1,\"event_type\":\"flow\",\"ts\":1,\"uid\":2}\n"),
+            InputFormat::Eve
+        );
+        assert_eq!(d("{\"timestamp\":\"x\"}\n"), InputFormat::Eve);
     }
 }

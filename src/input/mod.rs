@@ -5,13 +5,21 @@
 //! Readers call exactly one of [`Sink::alert`], [`Sink::context`] or [`Sink::skipped`] per
 //! record, so the summary's `records_read` is their sum and nothing is dropped unaccounted.
 
+pub mod cisco_asa;
 pub mod detect;
 pub mod eve;
 pub mod fast;
 pub mod full;
+pub mod ipchains;
+pub mod logline;
+pub mod netfilter;
 pub mod open;
+pub mod pflog;
+#[cfg(test)]
+mod testsink;
 pub mod textcommon;
 mod textrecords;
+pub mod zeek;
 
 use std::path::Path;
 
@@ -129,10 +137,16 @@ fn dispatch(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
+    let reader = input.reader();
     match format {
-        InputFormat::Eve => eve::read(input.reader(), ctx, sink),
-        InputFormat::Fast => fast::read(input.reader(), ctx, sink),
-        InputFormat::Full => full::read(input.reader(), ctx, sink),
+        InputFormat::Eve => eve::read(reader, ctx, sink),
+        InputFormat::Fast => fast::read(reader, ctx, sink),
+        InputFormat::Full => full::read(reader, ctx, sink),
+        InputFormat::Ipchains => ipchains::read(reader, ctx, sink),
+        InputFormat::Netfilter => netfilter::read(reader, ctx, sink),
+        InputFormat::CiscoAsa => cisco_asa::read(reader, ctx, sink),
+        InputFormat::Pflog => pflog::read(reader, ctx, sink),
+        InputFormat::Zeek => zeek::read(reader, ctx, sink),
         _ => Err(ReadError::UnknownFormat {
             path: ctx.path.to_string(),
             message: format!("no reader for {} yet", format.as_str()),

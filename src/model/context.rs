@@ -15,6 +15,15 @@ pub struct ContextKind(pub &'static str);
 impl ContextKind {
     pub const EVE_FLOW: ContextKind = ContextKind("eve_flow");
     pub const EVE_OTHER: ContextKind = ContextKind("eve_other");
+    pub const IPCHAINS: ContextKind = ContextKind("ipchains");
+    pub const NETFILTER: ContextKind = ContextKind("netfilter");
+    pub const CISCO_ASA: ContextKind = ContextKind("cisco_asa");
+    /// pf, from tcpdump of pflog or from pfSense/OPNsense filterlog (subtype says which).
+    pub const PFLOG: ContextKind = ContextKind("pflog");
+    pub const ZEEK_CONN: ContextKind = ContextKind("zeek_conn");
+    pub const ZEEK_DNS: ContextKind = ContextKind("zeek_dns");
+    /// Any other Zeek log; the subtype is its path (`notice`, `weird`, ...).
+    pub const ZEEK_OTHER: ContextKind = ContextKind("zeek_other");
 }
 
 /// A firewall's or logger's decision on a packet or connection, when it states one.
