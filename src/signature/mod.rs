@@ -15,6 +15,7 @@ pub mod maps;
 pub mod parse;
 
 pub mod set;
+pub mod vars;
 
 use std::fmt;
 use std::sync::Arc;
