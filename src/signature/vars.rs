@@ -440,9 +440,7 @@ fn all3(sides: &[(String, SideMatch)]) -> Option<bool> {
 /// A list matches when one positive item matches (any, if there are none) and no negated
 /// item matches.
 fn combine_list(pos: &[SideMatch], neg: &[SideMatch], what: &str, list: &str) -> SideMatch {
-    let pos_ok = if pos.is_empty() {
-        Some(true)
-    } else if pos.iter().any(|p| p.matches == Some(true)) {
+    let pos_ok = if pos.is_empty() || pos.iter().any(|p| p.matches == Some(true)) {
         Some(true)
     } else if pos.iter().any(|p| p.matches.is_none()) {
         None
