@@ -13,6 +13,7 @@
 pub mod lint;
 pub mod maps;
 pub mod parse;
+pub mod replay;
 
 pub mod set;
 pub mod vars;
