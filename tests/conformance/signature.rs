@@ -120,9 +120,14 @@ fn et_2009099_rev_3_replays_on_an_llmnr_query() {
         .steps
         .iter()
         .filter(|s| s.option.starts_with("content"))
-        .map(|s| s.ranges.clone())
+        .map(|s| {
+            s.ranges
+                .iter()
+                .map(|r| (r.start, r.end))
+                .collect::<Vec<_>>()
+        })
         .collect();
-    assert_eq!(ranges, [[0..4], [6..10]]);
+    assert_eq!(ranges, [vec![(0, 4)], vec![(6, 10)]]);
 }
 
 /// Transport payloads of the packets of a classic pcap file (Ethernet, Linux SLL, raw IP),
