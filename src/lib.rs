@@ -15,3 +15,4 @@ pub mod knowledge;
 pub mod model;
 pub mod report;
 pub mod score;
+pub mod signature;

@@ -5,5 +5,6 @@
 
 mod context;
 mod eve;
+mod signature;
 mod text;
 mod util;
