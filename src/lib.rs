@@ -6,6 +6,7 @@
 //! input -> model::Alert -> dissect + knowledge -> evidence -> score -> cluster -> report
 //! ```
 
+pub mod dissect;
 pub mod input;
 pub mod knowledge;
 pub mod model;
