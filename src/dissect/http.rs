@@ -141,9 +141,10 @@ fn is_tchar(c: u8) -> bool {
 
 fn http_version(i: &[u8]) -> IResult<&[u8], &[u8]> {
     let start = i;
+    // HTTP/1.x only: `HTTP/2.0` appears solely in the HTTP/2 connection preface
+    // (RFC 9113, Section 3.4), which is not an HTTP/1 message.
     let (i, _) = (
-        tag(&b"HTTP/"[..]),
-        take_while_m_n(1, 1, |c: u8| c.is_ascii_digit()),
+        tag(&b"HTTP/1"[..]),
         ch('.'),
         take_while_m_n(1, 1, |c: u8| c.is_ascii_digit()),
     )
@@ -215,7 +216,7 @@ fn parse_start(line: &[u8], complete: bool) -> Option<StartLine> {
         // Cut inside the version: a prefix of `HTTP/d.d`.
         _ if !complete
             && after_space.len() < 8
-            && b"HTTP/1.1".starts_with(&after_space[..after_space.len().min(5)]) =>
+            && b"HTTP/1.1".starts_with(&after_space[..after_space.len().min(6)]) =>
         {
             KNOWN_METHODS.contains(&m).then_some(StartLine::Request {
                 method: 0..m.len(),
@@ -764,6 +765,7 @@ mod tests {
         assert!(parse(b"FOO /index.ht").is_none());
         assert!(parse(b"hello world\r\n").is_none());
         assert!(parse(b"GET /x\r\n").is_none());
+        assert!(parse(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").is_none());
         let m = parse(b"POST /a HTTP/1").unwrap();
         assert!(matches!(
             m.start,
