@@ -633,14 +633,14 @@ fn body(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::*;
     use super::super::{dissect_bytes, Hint};
     use super::*;
 
     /// An HTTP/1.0 200 response carrying the start of a GIF89a image, as a web server sends
     /// it to a client behind NAT.
-    fn gif_response() -> Vec<u8> {
+    pub(crate) fn gif_response() -> Vec<u8> {
         let mut b = b"HTTP/1.0 200 OK\r\nServer: Apache/1.3.20\r\nContent-Length: 2000\r\nContent-Type: image/gif\r\n\r\n".to_vec();
         b.extend_from_slice(b"GIF89a");
         b.extend_from_slice(&[0x7e, 0x02, 0x35, 0x00, 0xd5, 0x27, 0x00]);
@@ -652,7 +652,7 @@ mod tests {
         b
     }
 
-    fn traversal_request() -> Vec<u8> {
+    pub(crate) fn traversal_request() -> Vec<u8> {
         b"GET /cgi-bin/../../../../etc/passwd HTTP/1.1\r\nHost: 10.0.0.2\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n".to_vec()
     }
 
@@ -661,7 +661,7 @@ mod tests {
     }
 
     #[test]
-    fn gif_response_is_named_to_the_byte() {
+    pub(crate) fn gif_response_is_named_to_the_byte() {
         let kb = kb();
         let p = gif_response();
         let d = dissect_bytes(&p, &server_hint(), &kb);

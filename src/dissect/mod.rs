@@ -683,4 +683,53 @@ mod tests {
         let d = dissect_bytes(b"", &Hint::default(), &kb());
         assert_eq!(d, Dissection::default());
     }
+
+    /// Mutated samples under every addressing the knowledge base knows: a small, deterministic
+    /// stand-in for the fuzz target that runs with every `cargo test`.
+    #[test]
+    fn mutated_samples_keep_the_invariants() {
+        let kb = kb();
+        let samples = [
+            name_service::tests::llmnr_query(),
+            name_service::tests::nbstat_query(),
+            name_service::tests::mdns_response(),
+            http::tests::gif_response(),
+            http::tests::traversal_request(),
+            ssdp::tests::m_search(),
+        ];
+        let mut hints = vec![Hint::default()];
+        for s in &kb.services {
+            for proto in [IpProto::UDP, IpProto::TCP] {
+                hints.push(udp("192.0.2.1", 50000, "192.0.2.2", s.port));
+                hints.last_mut().unwrap().proto = Some(proto);
+                hints.push(udp("192.0.2.1", s.port, "192.0.2.2", 50000));
+                hints.last_mut().unwrap().proto = Some(proto);
+            }
+        }
+        for g in &kb.groups {
+            let mut h = udp("192.0.2.1", 50000, "192.0.2.2", 50000);
+            h.dest = Some(g.address);
+            hints.push(h);
+        }
+        // xorshift64: deterministic, so a failure reproduces.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let mut p = samples[round % samples.len()].clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % p.len();
+                p[at] = next() as u8;
+            }
+            let cut = (next() as usize) % (p.len() + 1);
+            p.truncate(cut.max(p.len() / 2));
+            let hint = &hints[(next() as usize) % hints.len()];
+            let d = dissect_bytes(&p, hint, &kb);
+            check_invariants(&d, p.len());
+        }
+    }
 }

@@ -579,14 +579,14 @@ fn rest(data: Range<usize>, from: usize, s: &str, f: &mut Vec<Field>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::nbns::tests::encode;
     use super::super::testutil::*;
     use super::super::{dissect_bytes, FieldClass};
     use super::*;
 
     /// An LLMNR query as Windows sends it for a host name: ID 0x3200, one question, type A.
-    fn llmnr_query() -> Vec<u8> {
+    pub(crate) fn llmnr_query() -> Vec<u8> {
         let mut b = vec![0x32, 0x00, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
         b.push(14);
         b.extend_from_slice(b"kristis-laptop");
@@ -595,7 +595,7 @@ mod tests {
     }
 
     /// An NBSTAT query for the wildcard name, as `nbtstat -A` sends it.
-    fn nbstat_query() -> Vec<u8> {
+    pub(crate) fn nbstat_query() -> Vec<u8> {
         let mut b = vec![0x81, 0x2c, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
         b.push(32);
         b.extend_from_slice(&encode(b"*", 0, 0));
@@ -605,7 +605,7 @@ mod tests {
 
     /// An mDNS response: one PTR answer (cache-flush off) and one A record in additional,
     /// the second name compressed to the first.
-    fn mdns_response() -> Vec<u8> {
+    pub(crate) fn mdns_response() -> Vec<u8> {
         let mut b = vec![0, 0, 0x84, 0x00, 0, 0, 0, 1, 0, 0, 0, 1];
         // _http._tcp.local PTR printer._http._tcp.local
         b.extend_from_slice(&[5]);
@@ -629,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn llmnr_query_on_the_group() {
+    pub(crate) fn llmnr_query_on_the_group() {
         let kb = kb();
         let hint = udp("192.168.1.23", 59123, "224.0.0.252", 5355);
         let p = llmnr_query();
@@ -683,7 +683,7 @@ mod tests {
     }
 
     #[test]
-    fn nbstat_query_decodes_the_wildcard() {
+    pub(crate) fn nbstat_query_decodes_the_wildcard() {
         let kb = kb();
         let hint = udp("10.1.1.5", 137, "10.1.1.9", 137);
         let p = nbstat_query();
@@ -723,7 +723,7 @@ mod tests {
     }
 
     #[test]
-    fn mdns_response_names_its_records() {
+    pub(crate) fn mdns_response_names_its_records() {
         let kb = kb();
         let hint = udp("192.168.1.20", 5353, "224.0.0.251", 5353);
         let p = mdns_response();

@@ -83,12 +83,12 @@ pub fn dissect(p: &[u8]) -> Option<Ssdp> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::*;
     use super::super::{dissect_bytes, FieldClass};
     use super::*;
 
-    fn m_search() -> Vec<u8> {
+    pub(crate) fn m_search() -> Vec<u8> {
         b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: urn:dial-multiscreen-org:service:dial:1\r\nUSER-AGENT: Google Chrome/120.0 Windows\r\n\r\n".to_vec()
     }
 
