@@ -378,12 +378,40 @@ pub fn dissect_bytes(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Dissection 
     match exp.protocol {
         Some(p @ ("dns" | "llmnr" | "mdns" | "nbns")) => {
             let variant = name_service::Variant::from_protocol(p);
-            match name_service::dissect(payload, variant) {
-                Ok(ns) => {
+            // Over TCP each message follows a two-octet length (RFC 1035, Section 4.2.2; RFC
+            // 1002, Section 4.2; RFC 4795, Section 2.5), and compression pointers count from
+            // the message, not the segment.
+            let prefix = match (hint.proto, payload) {
+                (Some(IpProto::TCP), [hi, lo, rest @ ..])
+                    if usize::from(u16::from_be_bytes([*hi, *lo]))
+                        >= rest.len().min(dns::HEADER_LEN) =>
+                {
+                    2
+                }
+                _ => 0,
+            };
+            match name_service::dissect(&payload[prefix..], variant) {
+                Ok(mut ns) => {
                     d.protocol = Some(p);
                     d.recognised_by = format!("{because}; the header parses as {}", ns.summary);
                     d.is_response = Some(ns.facts.is_response);
                     d.dns = Some(ns.facts);
+                    if prefix > 0 {
+                        for f in &mut ns.fields {
+                            f.range = f.range.start + prefix..f.range.end + prefix;
+                        }
+                        let len = u16::from_be_bytes([payload[0], payload[1]]);
+                        ns.fields.insert(
+                            0,
+                            Field::new(
+                                0..2,
+                                "TCP message length",
+                                FieldClass::Length,
+                                Some(len.to_string()),
+                            ),
+                        );
+                        d.recognised_by.push_str(" after its TCP length prefix");
+                    }
                     d.fields = ns.fields;
                     for a in ns.anomalies {
                         d.anomaly(a);
@@ -731,5 +759,48 @@ mod tests {
             let d = dissect_bytes(&p, hint, &kb);
             check_invariants(&d, p.len());
         }
+    }
+
+    #[test]
+    fn dns_over_tcp_skips_the_length_prefix() {
+        let kb = kb();
+        let q = name_service::tests::llmnr_query();
+        let mut p = (q.len() as u16).to_be_bytes().to_vec();
+        p.extend_from_slice(&q);
+        let hint = tcp("10.0.0.1", 50000, "10.0.0.2", 53);
+        let d = dissect_bytes(&p, &hint, &kb);
+        assert_eq!(d.protocol, Some("dns"));
+        assert_eq!(d.field_at(0).unwrap().name, "TCP message length");
+        assert_eq!(d.field_at(2).unwrap().class, FieldClass::RandomId);
+        assert_eq!(d.dns.unwrap().qname.as_deref(), Some("kristis-laptop"));
+        every_truncation(&p, &hint);
+    }
+
+    #[test]
+    fn dissects_an_alert() {
+        use crate::model::{Endpoint, Host, InputFormat, Location, Provenance, Timestamp};
+        let mut a = Alert::new(
+            Provenance {
+                path: "fast.log".into(),
+                location: Location::Line(1),
+            },
+            InputFormat::Eve,
+            Timestamp::unparsed("2016-04-22T10:00:00"),
+        );
+        a.proto = Some(IpProto::UDP);
+        a.src = Endpoint {
+            host: Host::parse("192.168.1.23"),
+            port: Some(59123),
+        };
+        a.dest = Endpoint {
+            host: Host::parse("224.0.0.252"),
+            port: Some(5355),
+        };
+        let kb = kb();
+        assert_eq!(dissect(&a, &kb), Dissection::default());
+        a.payload = Some(name_service::tests::llmnr_query().into());
+        let d = dissect(&a, &kb);
+        assert_eq!(d.protocol, Some("llmnr"));
+        assert_eq!(d.dns.unwrap().id, 0x3200);
     }
 }
