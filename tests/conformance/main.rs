@@ -4,6 +4,7 @@
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
 mod context;
+mod dissect;
 mod eve;
 mod signature;
 mod text;
