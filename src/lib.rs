@@ -6,5 +6,6 @@
 //! input -> model::Alert -> dissect + knowledge -> evidence -> score -> cluster -> report
 //! ```
 
+pub mod decode;
 pub mod input;
 pub mod model;
