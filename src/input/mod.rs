@@ -7,6 +7,7 @@
 
 pub mod detect;
 pub mod open;
+pub mod unified2;
 
 use std::path::Path;
 
@@ -91,7 +92,12 @@ pub fn file_mtime_year(path: &Path) -> Option<i32> {
 
 /// Reads one input (a file path, or `-` for stdin) into `sink`, detecting its format from its
 /// content unless `opts.format` forces one.
+///
+/// A directory is read as a unified2 spool: its `name.<number>` files in numeric order.
 pub fn read_path(path: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), ReadError> {
+    if path != "-" && Path::new(path).is_dir() {
+        return unified2::read_spool_dir(Path::new(path), opts, sink);
+    }
     let mut input = open_input(path)?;
     let format = match opts.format {
         Some(f) => f,
@@ -124,9 +130,11 @@ fn dispatch(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let _ = (input, ctx, sink);
-    Err(ReadError::UnknownFormat {
-        path: ctx.path.to_string(),
-        message: format!("no reader for {} yet", format.as_str()),
-    })
+    match format {
+        InputFormat::Unified2 => unified2::read_unified2(input.reader(), ctx, sink),
+        _ => Err(ReadError::UnknownFormat {
+            path: ctx.path.to_string(),
+            message: format!("no reader for {} yet", format.as_str()),
+        }),
+    }
 }
