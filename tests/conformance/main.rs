@@ -3,4 +3,5 @@
 //! Every test here is `#[ignore]`d: `cargo test` must pass on a machine without the corpus.
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
+mod unified2;
 mod util;
