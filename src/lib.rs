@@ -7,5 +7,6 @@
 //! ```
 
 pub mod decode;
+pub mod flow;
 pub mod input;
 pub mod model;

@@ -7,6 +7,7 @@
 
 pub mod detect;
 pub mod open;
+pub mod pcap;
 pub mod unified2;
 
 use std::path::Path;
