@@ -111,6 +111,9 @@ pub const MAX_PACKETS_PER_EVENT: usize = 64;
 /// Most extra-data records joined to one event. Snort writes one per info type (13 types).
 pub const MAX_EXTRA_PER_EVENT: usize = 32;
 
+/// The protocol number Snort writes when it did not decode above the IP layer.
+const UNKNOWN_PROTOCOL: u8 = 255;
+
 /// Bytes of the header in front of a packet or buffer body.
 const PACKET_HEADER: usize = 28;
 /// Bytes of an extra-data body in front of its data.
@@ -311,7 +314,7 @@ pub fn parse_event(ty: RecordType, b: &[u8]) -> Result<Event<'_>, String> {
     }
     // No IP layer: Snort writes zero addresses and protocol 255.
     let zero = |a: Option<IpAddr>| a.is_some_and(|a| a.is_unspecified());
-    if e.protocol == 255 && zero(e.src) && zero(e.dst) {
+    if e.protocol == UNKNOWN_PROTOCOL && zero(e.src) && zero(e.dst) {
         e.src = None;
         e.dst = None;
     }
@@ -680,7 +683,10 @@ fn build_alert<'a>(
     if let (Some(s), Some(d)) = (e.src, e.dst) {
         let proto = IpProto(e.protocol);
         a.proto = Some(proto);
-        let ports = proto.has_ports();
+        // Ports 0 and 0 on a TCP/UDP event: the sensor did not decode the transport header (Snort
+        // stops at an IP layer it rejects, such as loopback with checksum 0). Left unknown here,
+        // and taken from the packet below when fpx can decode it.
+        let ports = proto.has_ports() && (e.sport_itype, e.dport_icode) != (0, 0);
         a.src = Endpoint {
             host: Host::Ip(s),
             port: ports.then_some(e.sport_itype),
@@ -705,6 +711,17 @@ fn build_alert<'a>(
     if let Some(p) = frame {
         let d = decode::decode(LinkType(p.linktype), p.data);
         a.ip = d.ip_header();
+        // Where the sensor stopped decoding (ports 0 and 0, or protocol 255 "unknown" on
+        // loopback packets Snort rejects), the frame's own transport header fills the gap.
+        if let (Some(ip), Some((sp, dp)), None) = (&d.ip, d.ports(), a.src.port) {
+            let same = e.src == Some(ip.src) && e.dst == Some(ip.dst);
+            let proto_unknown = e.protocol == UNKNOWN_PROTOCOL;
+            if same && (ip.proto == IpProto(e.protocol) || proto_unknown) {
+                a.proto = Some(ip.proto);
+                a.src.port = Some(sp);
+                a.dest.port = Some(dp);
+            }
+        }
         a.payload = Some(Cow::Borrowed(d.payload));
         a.packet = Some(Packet {
             bytes: Cow::Borrowed(p.data),

@@ -123,3 +123,110 @@ fn spool_directory_reads_every_numbered_file() {
     assert_eq!(t.alerts, json.lines().count() as u64);
     assert_eq!(t.with_payload, t.alerts);
 }
+
+/// Joins every Snort 3.11 unified2 alert with the pcap Snort read (the original capture, so the
+/// loopback and Linux SLL link types are exercised too), and checks that the decoded packet
+/// behind each alert has the event's ports.
+#[test]
+#[ignore]
+fn snort3_alerts_join_their_pcaps() {
+    use fpx::decode::{decode, LinkType};
+    use fpx::flow::{JoinOutcome, PcapIndex};
+
+    struct Join<'i> {
+        index: &'i PcapIndex,
+        alerts: u64,
+        with_ip: u64,
+        found: u64,
+        handshakes: u64,
+        port_mismatch: Vec<String>,
+        misses: Vec<String>,
+    }
+    impl Sink for Join<'_> {
+        fn alert(&mut self, a: Alert<'_>) -> Flow {
+            self.alerts += 1;
+            if let Some(p) = &a.packet {
+                let d = decode(LinkType(p.linktype), &p.bytes);
+                if let (Some((sp, dp)), Some(asp)) = (d.ports(), a.src.port) {
+                    if (sp, dp) != (asp, a.dest.port.unwrap_or(0)) {
+                        self.port_mismatch.push(a.signature_id());
+                    }
+                }
+            }
+            if a.src.host.ip().is_none() {
+                return Flow::Continue;
+            }
+            self.with_ip += 1;
+            let r = self.index.join(&a);
+            if r.outcome == JoinOutcome::Found {
+                self.found += 1;
+                self.handshakes += u64::from(r.flow.is_some_and(|f| f.handshake_seen));
+            } else {
+                self.misses
+                    .push(format!("{} {}", a.signature_id(), r.outcome.as_str()));
+            }
+            Flow::Continue
+        }
+        fn context(&mut self, _: ContextEvent<'_>) -> Flow {
+            Flow::Continue
+        }
+        fn skipped(&mut self, _: SkipReason, _: &Provenance<'_>, _: Option<&str>) -> Flow {
+            Flow::Continue
+        }
+    }
+
+    let root = corpus().join("snort-3.11.1-runs");
+    let runs = std::fs::read_to_string(root.join("runs.tsv")).unwrap();
+    let (mut alerts, mut with_ip, mut found, mut handshakes) = (0, 0, 0, 0);
+    let mut misses = Vec::new();
+    for line in runs.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols[2] != "main" || cols[6] == "0" {
+            continue;
+        }
+        let dir = root.join(cols[0]).join(cols[1]);
+        let pcap = corpus().join(cols[3]);
+        let index = PcapIndex::load(&[pcap.to_string_lossy().into_owned()]).unwrap();
+        let mut j = Join {
+            index: &index,
+            alerts: 0,
+            with_ip: 0,
+            found: 0,
+            handshakes: 0,
+            port_mismatch: Vec::new(),
+            misses: Vec::new(),
+        };
+        read_path(dir.to_str().unwrap(), &ReadOptions::default(), &mut j).unwrap();
+        assert_eq!(j.alerts.to_string(), cols[6], "{}", dir.display());
+        assert!(
+            j.port_mismatch.is_empty(),
+            "{}: {:?}",
+            dir.display(),
+            j.port_mismatch
+        );
+        alerts += j.alerts;
+        with_ip += j.with_ip;
+        found += j.found;
+        handshakes += j.handshakes;
+        misses.extend(
+            j.misses
+                .into_iter()
+                .map(|m| format!("{}/{}: {m}", cols[0], cols[1])),
+        );
+    }
+    eprintln!(
+        "{alerts} alerts, {with_ip} with addresses, {found} joined ({handshakes} in flows with a \
+         handshake); misses: {:?}",
+        {
+            let mut m = std::collections::BTreeMap::new();
+            for x in &misses {
+                *m.entry(x.as_str()).or_insert(0) += 1;
+            }
+            m
+        }
+    );
+    assert_eq!(
+        found, with_ip,
+        "every alert with addresses finds its packet"
+    );
+}

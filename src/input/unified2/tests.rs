@@ -406,3 +406,35 @@ fn spool_directory_in_numeric_order_and_counts() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Snort writes protocol 255 and ports 0 when it rejected the IP layer (loopback with checksum
+/// 0); the logged frame still holds the TCP header, and the alert takes its ports from there.
+#[test]
+fn undecoded_transport_is_taken_from_the_frame() {
+    let mut ev = event114(1, 116, 150, 0x44);
+    ev[84..88].copy_from_slice(&[0, 0, 0, 0]);
+    ev[93] = 255;
+    let (s, d): (IpAddr, IpAddr) = ("10.1.1.1".parse().unwrap(), "10.2.2.2".parse().unwrap());
+    let frame = ipv4_packet(
+        s,
+        d,
+        6,
+        &[],
+        &tcp_segment(s, d, 63516, 8080, 1, 0, 2, &[], b""),
+    );
+    let mut f = record(114, &ev);
+    f.extend(packet(2, 1, 12, &frame));
+    let (c, res) = read(&f);
+    res.unwrap();
+    let a = &c.alerts[0];
+    assert_eq!(
+        (a.sport, a.flags.as_deref()),
+        (Some(63516), Some("******S*"))
+    );
+    // A frame with other addresses is not trusted for the ports.
+    let other = ipv4_packet(d, s, 6, &[], &tcp_segment(d, s, 1, 2, 1, 0, 2, &[], b""));
+    let mut f = record(114, &ev);
+    f.extend(packet(2, 1, 12, &other));
+    let (c, _) = read(&f);
+    assert_eq!(c.alerts[0].sport, None);
+}
