@@ -29,6 +29,9 @@ pub struct Limits {
     pub max_frame_bytes: usize,
     /// Bytes kept of each side's first payload: enough for a request line and headers.
     pub first_payload_len: usize,
+    /// Total bytes of first payloads kept (16 MiB: 8,000 flows at the full 1 KiB each way);
+    /// flows after it have counts but no first payloads.
+    pub max_payload_bytes: usize,
     /// How far an alert's time may be from its packet's. Sensors log the packet's own time;
     /// alerts on reassembled streams carry the time of the PDU, which can precede the packet that
     /// completed it by the flush delay.
@@ -45,6 +48,7 @@ impl Default for Limits {
             max_packets: 2_000_000,
             max_frame_bytes: 64 << 20,
             first_payload_len: 1024,
+            max_payload_bytes: 16 << 20,
             tolerance_micros: 2_000_000,
             flow_timeout_micros: 600_000_000,
         }
@@ -370,8 +374,9 @@ impl PcapIndex {
                 }
             }
         }
-        if !d.payload.is_empty() && f.first_payload[side].is_none() {
-            let n = d.payload.len().min(limits.first_payload_len);
+        let room = limits.max_payload_bytes.saturating_sub(self.payloads.len());
+        if !d.payload.is_empty() && f.first_payload[side].is_none() && room > 0 {
+            let n = d.payload.len().min(limits.first_payload_len).min(room);
             let start = self.payloads.len();
             self.payloads.extend_from_slice(&d.payload[..n]);
             f.first_payload[side] = Some(start..start + n);

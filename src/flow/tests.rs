@@ -254,6 +254,7 @@ fn udp_first_sender_is_the_client_and_limits_hold() {
     let mut small = PcapIndex::with_limits(Limits {
         max_packets: 3,
         max_frame_bytes: 100,
+        max_payload_bytes: 10,
         ..Limits::default()
     });
     for (t, p) in session() {
@@ -263,4 +264,5 @@ fn udp_first_sender_is_the_client_and_limits_hold() {
     assert_eq!(small.stats().packets_indexed, 3);
     assert_eq!(small.stats().over_packet_limit, 3);
     assert!(small.stats().frames_without_bytes >= 1);
+    assert_eq!(small.payloads.len(), 10);
 }
