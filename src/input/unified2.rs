@@ -9,6 +9,10 @@
 //! Snort 2.9 event v2 followed by a 64-byte application name), and a type 3 body is the buffer a
 //! rule matched, not a frame, whatever its link-type field says.
 //!
+//! Sink calls: one per event record (its alert), and one [`Sink::skipped`] per record that joins
+//! no event (an orphan packet, app statistics, an unknown type, a record past a group limit).
+//! Packet and extra-data records joined to an event are part of that event's alert.
+//!
 //! Memory is bounded: one record body at a time, plus the current event's group, whose packets
 //! and extra data are capped by [`MAX_PACKETS_PER_EVENT`] and [`MAX_EXTRA_PER_EVENT`]. Buffers
 //! are reused from record to record.
