@@ -7,9 +7,11 @@
 //! ```
 
 pub mod cli;
+pub mod decode;
 pub mod dissect;
 pub mod evidence;
 pub mod explain;
+pub mod flow;
 pub mod input;
 pub mod knowledge;
 pub mod model;

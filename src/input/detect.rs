@@ -73,10 +73,14 @@ fn is_texty(b: u8) -> bool {
 const UNIFIED2_TYPES: [u32; 13] = [2, 3, 7, 72, 104, 105, 110, 111, 112, 113, 114, 1, 0];
 
 fn looks_like_unified2(head: &[u8]) -> bool {
-    if head.len() < 8 {
+    if head.len() < 4 {
         return false;
     }
     let ty = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    if head.len() < 8 {
+        // A file cut inside its first record header: let the unified2 reader report where.
+        return ty != 0 && ty != 1 && UNIFIED2_TYPES.contains(&ty);
+    }
     let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
     ty != 0 && ty != 1 && UNIFIED2_TYPES.contains(&ty) && len < 1 << 24
 }

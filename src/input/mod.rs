@@ -14,11 +14,13 @@ pub mod ipchains;
 pub mod logline;
 pub mod netfilter;
 pub mod open;
+pub mod pcap;
 pub mod pflog;
 #[cfg(test)]
 mod testsink;
 pub mod textcommon;
 mod textrecords;
+pub mod unified2;
 pub mod zeek;
 
 use std::path::Path;
@@ -104,7 +106,12 @@ pub fn file_mtime_year(path: &Path) -> Option<i32> {
 
 /// Reads one input (a file path, or `-` for stdin) into `sink`, detecting its format from its
 /// content unless `opts.format` forces one.
+///
+/// A directory is read as a unified2 spool: its `name.<number>` files in numeric order.
 pub fn read_path(path: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), ReadError> {
+    if path != "-" && Path::new(path).is_dir() {
+        return unified2::read_spool_dir(Path::new(path), opts, sink);
+    }
     let mut input = open_input(path)?;
     let format = match opts.format {
         Some(f) => f,
@@ -147,9 +154,6 @@ fn dispatch(
         InputFormat::CiscoAsa => cisco_asa::read(reader, ctx, sink),
         InputFormat::Pflog => pflog::read(reader, ctx, sink),
         InputFormat::Zeek => zeek::read(reader, ctx, sink),
-        _ => Err(ReadError::UnknownFormat {
-            path: ctx.path.to_string(),
-            message: format!("no reader for {} yet", format.as_str()),
-        }),
+        InputFormat::Unified2 => unified2::read_unified2(reader, ctx, sink),
     }
 }

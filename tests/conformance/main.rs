@@ -8,4 +8,5 @@ mod dissect;
 mod eve;
 mod signature;
 mod text;
+mod unified2;
 mod util;
