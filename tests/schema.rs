@@ -16,7 +16,10 @@ fn every_example_output_line_matches_the_schema() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "txt" || x == "log"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "json" || x == "txt" || x == "log")
+        })
         .map(|p| p.display().to_string())
         .collect();
     inputs.sort();

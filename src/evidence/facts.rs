@@ -108,6 +108,7 @@ keys! {
     "payload.present" => "whether payload bytes are known",
     "payload.len" => "payload length in bytes",
     "payload.protocol" => "application protocol recognised in the payload",
+    "payload.protocol_name" => "that protocol's usual written name (LLMNR, HTTP, mDNS)",
     "payload.protocol_rfc" => "its defining document",
     "payload.recognised_by" => "how the protocol was recognised, in words",
     "payload.is_response" => "the payload is a response (HTTP status line, DNS QR bit, ...)",
@@ -422,6 +423,7 @@ fn port_facts(out: &mut Facts, proto: IpProto, port: Option<u16>, is_src: bool, 
 fn dissection_facts(out: &mut Facts, dis: &Dissection) {
     let Some(proto) = dis.protocol else { return };
     out.s("payload.protocol", proto);
+    out.s("payload.protocol_name", crate::dissect::display_name(proto));
     out.s("payload.recognised_by", dis.recognised_by.clone());
     if let Some(r) = &dis.rfc {
         out.s("payload.protocol_rfc", r.clone());

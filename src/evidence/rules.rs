@@ -172,12 +172,13 @@ impl RuleBook {
                     log_odds: r.log_odds,
                     cause: render(&r.cause, facts),
                     text: render(&r.text, facts),
-                    refs: r
-                        .refs
-                        .iter()
-                        .map(|t| render(t, facts))
-                        .filter(|s| !s.is_empty() && s != UNKNOWN)
-                        .collect(),
+                    refs: r.refs.iter().fold(Vec::new(), |mut acc, t| {
+                        let s = render(t, facts);
+                        if !s.is_empty() && !s.contains(UNKNOWN) && !acc.contains(&s) {
+                            acc.push(s);
+                        }
+                        acc
+                    }),
                     suggestions: r.suggest.iter().map(|t| render(t, facts)).collect(),
                 });
             }

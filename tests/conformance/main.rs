@@ -6,6 +6,7 @@
 mod context;
 mod dissect;
 mod eve;
+mod explain;
 mod signature;
 mod text;
 mod unified2;
