@@ -227,7 +227,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
     std::fs::write(out.join("seed003.pcap"), pcap)?;
 
     let fast = format!(
-        "08/13-08:12:47.743103  [**] [1:249:2] DDOS mstream client to handler [**] \
+        "08/13-08:12:47.743103  [**] [1:247:1] DDOS mstream client to handler [**] \
          [Classification: Attempted Denial of Service] [Priority: 2] {{TCP}} {SERVER}:{SPORT} -> {CLIENT}:{CPORT}\n"
     );
     std::fs::write(out.join("seed003.fast"), fast)?;
@@ -241,7 +241,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         "dest_ip": CLIENT.to_string(), "dest_port": CPORT,
         "proto": "TCP", "direction": "to_client", "app_proto": "http",
         "alert": {
-            "action": "allowed", "gid": 1, "signature_id": 249, "rev": 2,
+            "action": "allowed", "gid": 1, "signature_id": 247, "rev": 1,
             "signature": "DDOS mstream client to handler",
             "category": "Attempted Denial of Service", "severity": 2
         },

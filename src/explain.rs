@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::dissect::{self, Dissection};
 use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
+use crate::flow::PcapIndex;
 use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
 use crate::model::{Alert, ContextEvent, Provenance, SkipReason};
@@ -22,6 +23,8 @@ pub struct ExplainConfig {
     pub evidence_dir: Option<PathBuf>,
     /// Most warnings about skipped records printed per run; the rest are only counted.
     pub max_warnings: usize,
+    /// Captures to join alerts with (`--pcap`): the triggering packet and the flow's roles.
+    pub pcaps: Vec<String>,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -31,6 +34,8 @@ pub enum SetupError {
     Knowledge(#[from] crate::knowledge::KnowledgeError),
     #[error("evidence rules: {0}")]
     Rules(String),
+    #[error("capture: {0}")]
+    Pcap(String),
 }
 
 /// Runs `explain`, writing the report to `out` and warnings to `warn`. Returns the summary;
@@ -43,9 +48,15 @@ pub fn run<W: Write>(
 ) -> Result<Summary, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
+    let pcap = if cfg.pcaps.is_empty() {
+        None
+    } else {
+        Some(PcapIndex::load(&cfg.pcaps).map_err(|e| SetupError::Pcap(e.to_string()))?)
+    };
     let mut ex = Explainer {
         kb: &kb,
         book: &book,
+        pcap: pcap.as_ref(),
         printer: Printer::new(cfg.format, out),
         summary: Summary::default(),
         facts: Facts::default(),
@@ -94,6 +105,7 @@ fn error_message(e: &ReadError) -> String {
 struct Explainer<'k, 'w, W: Write> {
     kb: &'k Knowledge,
     book: &'k RuleBook,
+    pcap: Option<&'k PcapIndex>,
     printer: Printer<W>,
     summary: Summary,
     facts: Facts,
@@ -153,9 +165,18 @@ impl<W: Write> Explainer<'_, '_, W> {
 }
 
 impl<W: Write> Sink for Explainer<'_, '_, W> {
-    fn alert(&mut self, alert: Alert<'_>) -> Flow {
+    fn alert(&mut self, mut alert: Alert<'_>) -> Flow {
         self.summary.records_read += 1;
         self.summary.alerts += 1;
+        if let Some(index) = self.pcap {
+            let joined = index.join(&alert);
+            *self
+                .summary
+                .pcap_join
+                .entry(joined.outcome.as_str())
+                .or_default() += 1;
+            joined.apply(&mut alert);
+        }
         match self.explain(&alert) {
             Ok(()) => Flow::Continue,
             Err(e) => {

@@ -2,5 +2,6 @@
 
 mod examples;
 mod hostile;
+mod pcap_join;
 mod schema;
 mod util;

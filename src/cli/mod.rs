@@ -47,6 +47,10 @@ pub struct ExplainFlags {
     /// Directory whose evidence rule files replace or extend the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub evidence_rules: Option<PathBuf>,
+    /// A pcap or pcapng capture to join alerts with: each alert gets its triggering packet
+    /// (payload when the alert has none) and the flow's client/server roles. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Vec<String>,
     /// Most warnings about skipped records to print (the rest are counted in the summary).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_warnings: usize,
@@ -88,6 +92,7 @@ impl ExplainFlags {
             knowledge_dir: self.knowledge,
             evidence_dir: self.evidence_rules,
             max_warnings: self.max_warnings,
+            pcaps: self.pcap,
         })
     }
 }

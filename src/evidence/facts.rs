@@ -136,6 +136,9 @@ keys! {
     "match.count" => "how many times that content occurs in the payload",
     "match.chance_per_packet" => "expected chance occurrences of that content in a payload of this length, if its bytes were random",
     "flow.client_is_src" => "the alert's source opened the flow",
+    "flow.client" => "the endpoint that opened the flow (sent the first SYN, or the first packet)",
+    "flow.pkts_toserver" => "packets seen from client to server",
+    "flow.pkts_toclient" => "packets seen from server to client",
     "flow.handshake_seen" => "a TCP handshake was seen for the flow",
 }
 
@@ -297,7 +300,22 @@ pub fn compute(
     // Flow.
     if let Some(flow) = &alert.flow {
         if let Some(client) = &flow.client {
-            out.b("flow.client_is_src", client.host == alert.src.host);
+            out.b(
+                "flow.client_is_src",
+                client.host == alert.src.host
+                    && (client.port.is_none() || client.port == alert.src.port),
+            );
+            let text = match client.port {
+                Some(p) => format!("{}:{p}", client.host),
+                None => client.host.to_string(),
+            };
+            out.s("flow.client", text);
+        }
+        if let Some(n) = flow.pkts_toserver {
+            out.n("flow.pkts_toserver", n as f64);
+        }
+        if let Some(n) = flow.pkts_toclient {
+            out.n("flow.pkts_toclient", n as f64);
         }
         if let Some(h) = flow.handshake_seen {
             out.b("flow.handshake_seen", h);

@@ -123,6 +123,8 @@ struct SummaryLine<'a> {
     skipped: &'a BTreeMap<&'static str, u64>,
     context_by_kind: &'a BTreeMap<&'static str, u64>,
     verdicts: &'a BTreeMap<&'static str, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pcap_join: &'a BTreeMap<&'static str, u64>,
     errors: Vec<ErrorOut<'a>>,
 }
 
@@ -261,6 +263,7 @@ impl<W: Write> JsonPrinter<W> {
             skipped: &s.skipped,
             context_by_kind: &s.context_by_kind,
             verdicts: &s.verdicts,
+            pcap_join: &s.pcap_join,
             errors: s
                 .errors
                 .iter()

@@ -35,6 +35,8 @@ pub struct Summary {
     pub skipped: BTreeMap<&'static str, u64>,
     pub context_by_kind: BTreeMap<&'static str, u64>,
     pub verdicts: BTreeMap<&'static str, u64>,
+    /// With `--pcap`: how many alerts found their packet, and why the others did not.
+    pub pcap_join: BTreeMap<&'static str, u64>,
     /// Inputs that could not be read to the end: (path, message).
     pub errors: Vec<(String, String)>,
 }

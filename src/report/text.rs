@@ -201,6 +201,14 @@ impl<W: Write> TextPrinter<W> {
             let parts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
             writeln!(o, "verdicts: {}", parts.join(", "))?;
         }
+        if !s.pcap_join.is_empty() {
+            let parts: Vec<String> = s
+                .pcap_join
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            writeln!(o, "pcap join: {}", parts.join(", "))?;
+        }
         for (p, m) in &s.errors {
             writeln!(o, "error: {}: {}", terminal(p), terminal(m))?;
         }
