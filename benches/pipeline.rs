@@ -24,13 +24,15 @@ fn llmnr() -> Vec<u8> {
 }
 
 fn http_gif() -> Vec<u8> {
-    let mut p = b"HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 900\r\n\r\nGIF89a".to_vec();
+    let mut p =
+        b"HTTP/1.0 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 900\r\n\r\nGIF89a".to_vec();
     p.extend((0..900u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     p
 }
 
 fn attack() -> Vec<u8> {
-    b"GET /cgi-bin/../../../../etc/passwd HTTP/1.1\r\nHost: example.com\r\nUser-Agent: x\r\n\r\n".to_vec()
+    b"GET /cgi-bin/../../../../etc/passwd HTTP/1.1\r\nHost: example.com\r\nUser-Agent: x\r\n\r\n"
+        .to_vec()
 }
 
 fn corpus(n: usize) -> String {
@@ -159,7 +161,10 @@ fn main() {
     );
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
     println!("alerts: {n}, median of {runs} runs");
-    println!("baseline serde_json::Value per line: {:.2} µs/alert (1.00)", per(baseline));
+    println!(
+        "baseline serde_json::Value per line: {:.2} µs/alert (1.00)",
+        per(baseline)
+    );
     println!(
         "fpx EVE reader (typed Alert):        {:.2} µs/alert ({:.2}x baseline)",
         per(reader),

