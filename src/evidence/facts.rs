@@ -135,6 +135,9 @@ keys! {
     "match.in_binary_body" => "the match lies inside a binary (media, binary) body",
     "match.count" => "how many times that content occurs in the payload",
     "match.chance_per_packet" => "expected chance occurrences of that content in a payload of this length, if its bytes were random",
+    "packet.decoded" => "the alert's logged packet was decoded",
+    "packet.bad_checksum" => "the logged packet's IP or transport checksum is wrong",
+    "packet.anomalies" => "what the decoder found unusual in the logged packet",
     "flow.client_is_src" => "the alert's source opened the flow",
     "flow.client" => "the endpoint that opened the flow (sent the first SYN, or the first packet)",
     "flow.pkts_toserver" => "packets seen from client to server",
@@ -304,6 +307,10 @@ pub fn compute(
         }
     }
 
+    if let Some(pkt) = &alert.packet {
+        packet_facts(out, pkt);
+    }
+
     // Flow.
     if let Some(flow) = &alert.flow {
         if let Some(client) = &flow.client {
@@ -442,6 +449,19 @@ fn port_facts(out: &mut Facts, proto: IpProto, port: Option<u16>, is_src: bool, 
     if !is_src && !names.is_empty() {
         out.s("dest.port_ephemeral_ranges", names);
         out.s("dest.port_ephemeral_sources", sources);
+    }
+}
+
+fn packet_facts(out: &mut Facts, pkt: &crate::model::Packet<'_>) {
+    use crate::decode::{self, Anomalies, LinkType};
+    let d = decode::decode(LinkType(pkt.linktype), &pkt.bytes);
+    out.b("packet.decoded", d.ip.is_some());
+    let bad = d.anomalies.contains(Anomalies::BAD_IP_CHECKSUM)
+        || d.anomalies.contains(Anomalies::BAD_TRANSPORT_CHECKSUM);
+    out.b("packet.bad_checksum", bad);
+    let names: Vec<&str> = d.anomalies.names().collect();
+    if !names.is_empty() {
+        out.s("packet.anomalies", names.join(", "));
     }
 }
 
