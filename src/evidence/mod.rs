@@ -5,7 +5,9 @@ pub mod rules;
 
 use std::path::Path;
 
-pub use facts::{compute as compute_facts, Facts, SignatureInfo, Value, KEYS};
+pub use facts::{
+    compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value, KEYS,
+};
 pub use rules::{Evidence, Prior, Rule, RuleBook, Supports};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
