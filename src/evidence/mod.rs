@@ -12,7 +12,7 @@ pub use rules::{Evidence, Prior, Rule, RuleBook, Supports};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 3] = [
+pub const FILES: [(&str, &str); 4] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -22,6 +22,7 @@ pub const FILES: [(&str, &str); 3] = [
         "true-positive.toml",
         include_str!("../../rules/true-positive.toml"),
     ),
+    ("signature.toml", include_str!("../../rules/signature.toml")),
 ];
 
 /// Loads the embedded rule files, replaced or extended by files in `dir`.

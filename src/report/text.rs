@@ -116,14 +116,16 @@ impl<W: Write> TextPrinter<W> {
             )?;
         }
         if let Some(ra) = e.rule {
-            self.rule_view(ra)?;
+            self.rule_view(e, ra)?;
         }
         self.payload_view(e)?;
         writeln!(self.out)
     }
 
-    fn rule_view(&mut self, ra: &RuleAnalysis<'_>) -> io::Result<()> {
+    fn rule_view(&mut self, e: &Explained<'_, '_>, ra: &RuleAnalysis<'_>) -> io::Result<()> {
         let o = &mut self.out;
+        let d = e.dissection;
+        let payload = e.alert.payload.as_deref();
         writeln!(
             o,
             "   rule: {} ({})",
@@ -150,6 +152,15 @@ impl<W: Write> TextPrinter<W> {
                 } else {
                     l.changes.join("; ")
                 })
+            )?;
+        }
+        if let Some(m) = ra.mapping(d) {
+            writeln!(o, "   match: {}", terminal(&m))?;
+        }
+        if let Some(c) = ra.chance_per_10k(d, payload) {
+            writeln!(
+                o,
+                "   chance: about {c} matches per 10,000 such packets by chance alone"
             )?;
         }
         for w in &ra.weaknesses {
@@ -209,10 +220,15 @@ impl<W: Write> TextPrinter<W> {
                 .map(|f| format!("{} ({})", f.name, f.class.as_str()))
                 .collect();
             for m in e.marks.iter().filter(|m| m.start >= start && m.start < end) {
-                let field = d
-                    .field_at(m.start)
-                    .map(|f| format!(" in {}", f.name))
-                    .unwrap_or_default();
+                let names: Vec<&str> = d
+                    .fields_overlapping(m.clone())
+                    .map(|f| f.name.as_ref())
+                    .collect();
+                let field = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", names.join(" and "))
+                };
                 notes.push(format!("<- signature matches {}{field}", describe_range(m)));
             }
             writeln!(

@@ -736,13 +736,14 @@ pub fn describe_range(r: &Range<usize>) -> String {
     }
 }
 
-/// A content as rules write it: `|32 00 00 00|` bare, text in quotes (`">"`).
+/// A content for sentences: all hex (`|32 00 00 00|`) when any byte is not printable, so the
+/// bytes read as the field values they land on; printable text in quotes (`">"`).
 pub fn show_content(p: &[u8]) -> String {
-    let s = show_bytes(p);
-    if s.starts_with('|') && s.ends_with('|') && !s[1..s.len() - 1].contains('|') {
-        s
+    if p.iter().all(|&b| b == b' ' || b.is_ascii_graphic()) {
+        format!("\"{}\"", show_bytes(p))
     } else {
-        format!("\"{s}\"")
+        let hex: Vec<String> = p.iter().map(|b| format!("{b:02X}")).collect();
+        format!("|{}|", hex.join(" "))
     }
 }
 
@@ -803,6 +804,7 @@ mod tests {
         assert_eq!(describe_range(&(607..608)), "byte 607");
         assert_eq!(show_content(&[0x32, 0, 0, 0]), "|32 00 00 00|");
         assert_eq!(show_content(b">"), "\">\"");
+        assert_eq!(show_content(b"\x012"), "|01 32|");
         assert_eq!(round_sig(0.152_587_890_625), 0.15);
         assert_eq!(round_sig(57_031.25), 57_031.0);
         assert_eq!(
