@@ -196,7 +196,7 @@ impl<W: Write> Explainer<'_, '_, W> {
             Some(ra) => ra.payload_ranges.clone(),
             None => num(&self.facts, "match.offset")
                 .zip(num(&self.facts, "match.len"))
-                .map(|(o, l)| vec![o..o + l])
+                .map(|(o, l)| std::iter::once(o..o + l).collect())
                 .unwrap_or_default(),
         };
         *self

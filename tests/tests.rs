@@ -3,4 +3,5 @@
 mod examples;
 mod hostile;
 mod schema;
+mod signature;
 mod util;

@@ -24,7 +24,7 @@ pub struct Flags {
 pub enum Command {
     /// Explain every alert in the inputs (EVE JSON, unified2, fast and full alert text, and
     /// context logs; format detected from content; `-` reads stdin; .gz/.zst decompressed).
-    Explain(ExplainFlags),
+    Explain(Box<ExplainFlags>),
     /// List the facts that evidence rules can test and quote.
     Facts,
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
