@@ -43,8 +43,9 @@ pub struct SignatureConfig {
 pub struct SignatureContext {
     pub set: RuleSet,
     pub msgs: MsgMap,
-    /// sid-msg.map messages → (gid, sid), for Snort 1.8 alerts that carry only a msg.
-    msg_index: HashMap<String, (u32, u32)>,
+    /// sid-msg.map messages → every (gid, sid) with that msg, sorted, for Snort 1.8 alerts
+    /// that carry only a msg.
+    msg_index: HashMap<String, Vec<(u32, u32)>>,
     pub classifications: Classifications,
     pub references: References,
     pub vars: Vars,
@@ -157,12 +158,14 @@ impl SignatureContext {
             ctx.warnings.extend(errs);
         }
         for e in ctx.msgs.entries() {
-            // Several sids may share a msg: the lowest (gid, sid) wins, so that runs agree.
-            let key = (e.gid, e.sid);
             ctx.msg_index
                 .entry(e.msg.clone())
-                .and_modify(|k| *k = (*k).min(key))
-                .or_insert(key);
+                .or_default()
+                .push((e.gid, e.sid));
+        }
+        for v in ctx.msg_index.values_mut() {
+            v.sort_unstable();
+            v.dedup();
         }
         if let Some(p) = &cfg.classification {
             let (c, errs) = Classifications::parse(&read(p)?, &p.display().to_string());
@@ -207,14 +210,26 @@ impl SignatureContext {
         let mut sid_from = None;
         if alert.sid.is_none() {
             if let Some(m) = alert.msg.as_deref() {
-                if let Some(&(gid, sid)) = self.msg_index.get(m) {
+                let from_map = self.msg_index.get(m).cloned().unwrap_or_default();
+                let mut from_set: Vec<(u32, u32)> = self
+                    .set
+                    .by_msg(m)
+                    .iter()
+                    .filter_map(|r| Some((r.gid, r.sid?)))
+                    .collect();
+                from_set.sort_unstable();
+                from_set.dedup();
+                let found = self
+                    .pick_by_header(&from_map, alert)
+                    .map(|k| (k, "sid-msg.map"))
+                    .or_else(|| {
+                        self.pick_by_header(&from_set, alert)
+                            .map(|k| (k, "the rule set's msg"))
+                    });
+                if let Some(((gid, sid), from)) = found {
                     alert.gid = gid;
                     alert.sid = Some(sid);
-                    sid_from = Some("sid-msg.map");
-                } else if let Some(r) = self.set.by_msg(m).iter().rev().find(|r| r.sid.is_some()) {
-                    alert.gid = r.gid;
-                    alert.sid = r.sid;
-                    sid_from = Some("the rule set's msg");
+                    sid_from = Some(from);
                 }
             }
         }
@@ -242,6 +257,21 @@ impl SignatureContext {
             alert.classification = Some(Cow::Owned(c.description.clone()));
         }
         sid_from
+    }
+
+    /// Among signatures sharing a msg (sid 247 and 249 are both "DDOS mstream client to
+    /// handler", on different ports), the first whose latest rule's header does not rule the
+    /// alert out; the first of all when every header does (or none is known).
+    fn pick_by_header(&self, keys: &[(u32, u32)], alert: &Alert<'_>) -> Option<(u32, u32)> {
+        let fits = |&(gid, sid): &(u32, u32)| {
+            let revs = self.set.lookup(gid, sid);
+            let header = latest(&revs).and_then(|r| r.header.as_ref());
+            header.is_none_or(|h| self.vars.match_header(h, alert).matches != Some(false))
+        };
+        keys.iter()
+            .copied()
+            .find(fits)
+            .or_else(|| keys.first().copied())
     }
 
     /// Chooses, replays and judges the rule behind `alert`. `None` when no rule is known.
@@ -796,6 +826,50 @@ mod tests {
         let (r, by, _) = choose(&s1.lookup(1, 9), Some(2)).unwrap();
         assert_eq!((r.rev, by), (Some(4), ChosenBy::Latest));
         assert!(choose(&[], Some(1)).is_none());
+    }
+
+    fn msg_only_alert(msg: &'static str, dport: u16) -> Alert<'static> {
+        use crate::model::{Endpoint, Host, InputFormat, Location, Provenance, Timestamp};
+        let mut a = Alert::new(
+            Provenance {
+                path: Cow::Borrowed("t"),
+                location: Location::Line(1),
+            },
+            InputFormat::Full,
+            Timestamp::unparsed(""),
+        );
+        a.msg = Some(Cow::Borrowed(msg));
+        a.src = Endpoint {
+            host: Host::parse("a.b.c.d"),
+            port: Some(80),
+        };
+        a.dest = Endpoint {
+            host: Host::parse("my.firewall.ip"),
+            port: Some(dport),
+        };
+        a
+    }
+
+    #[test]
+    fn msg_shared_by_two_sids_resolves_by_port() {
+        let ctx = SignatureContext {
+            set: set("alert tcp $EXTERNAL_NET any -> $HOME_NET 12754 (msg:\"M\"; content:\">\"; sid:247; rev:4;)\n\
+                 alert tcp $EXTERNAL_NET any -> $HOME_NET 15104 (msg:\"M\"; content:\">\"; sid:249; rev:8;)\n"),
+            ..SignatureContext::default()
+        };
+        let mut a = msg_only_alert("M", 12754);
+        assert_eq!(ctx.resolve(&mut a), Some("the rule set's msg"));
+        assert_eq!(a.sid, Some(247));
+        let mut b = msg_only_alert("M", 15104);
+        ctx.resolve(&mut b);
+        assert_eq!(b.sid, Some(249));
+        // Neither header fits: the lowest sid, rather than none.
+        let mut c = msg_only_alert("M", 1);
+        ctx.resolve(&mut c);
+        assert_eq!(c.sid, Some(247));
+        let mut d = msg_only_alert("unknown", 1);
+        assert_eq!(ctx.resolve(&mut d), None);
+        assert_eq!(d.sid, None);
     }
 
     #[test]
