@@ -6,6 +6,7 @@
 mod context;
 mod dissect;
 mod eve;
+mod explain_rules;
 mod signature;
 mod text;
 mod util;
