@@ -30,6 +30,29 @@ fn every_example_output_line_matches_the_schema() {
 }
 
 #[test]
+fn output_with_rules_matches_the_schema() {
+    let v = validator();
+    let fixtures = root().join("tests/fixtures/rules").display().to_string();
+    let lines = explain_json(
+        &[
+            &example("seed000-llmnr-xunlei.eve.json"),
+            &example("seed003-mstream-gif.full.txt"),
+        ],
+        &["--rules", &fixtures],
+    );
+    let with_rule = lines.iter().filter(|l| l["rule"].is_object()).count();
+    assert_eq!(with_rule, 6);
+    for l in &lines {
+        let errors: Vec<String> = v.iter_errors(l).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{l}\n{errors:?}");
+    }
+    let first = &lines[0]["rule"];
+    assert_eq!(first["chosen_by"], "exact");
+    assert_eq!(first["matches"], serde_json::json!([[0, 4], [6, 10]]));
+    assert_eq!(first["later_rev"], 4);
+}
+
+#[test]
 fn the_schema_rejects_a_broken_line() {
     let v = validator();
     let bad = serde_json::json!({"kind": "alert", "verdict": "maybe"});

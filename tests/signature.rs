@@ -187,6 +187,31 @@ fn home_net_holding_the_group_makes_rev3_fail_too() {
 }
 
 #[test]
+fn vars_file_sets_home_net() {
+    let (r3, r4) = (fixture("thunder-rev3.rules"), fixture("thunder-rev4.rules"));
+    let dir = temp_dir("vars");
+    let yaml = write(
+        &dir,
+        "suricata.yaml",
+        b"%YAML 1.1\n---\nvars:\n  address-groups:\n    HOME_NET: \"[192.168.0.0/16,224.0.0.0/4]\"\n    EXTERNAL_NET: \"!$HOME_NET\"\n",
+    );
+    let out = text(&[
+        "explain",
+        "--rules",
+        &r3,
+        "--rules",
+        &r4,
+        "--vars",
+        &yaml,
+        &example("seed000-llmnr-xunlei.eve.json"),
+    ]);
+    let first = out.split("── alert 2").next().unwrap();
+    assert!(first.contains("header does not match"), "{first}");
+    assert!(first.contains("suricata.yaml:5"), "{first}");
+    assert!(!first.contains("later-revision-excludes-alert"), "{first}");
+}
+
+#[test]
 fn eve_rule_text_takes_precedence() {
     let eve = std::fs::read_to_string(example("seed000-llmnr-xunlei.eve.json")).unwrap();
     let first = eve.lines().next().unwrap();

@@ -873,6 +873,35 @@ mod tests {
     }
 
     #[test]
+    fn classification_ids_and_names_become_descriptions() {
+        let (classifications, errs) = Classifications::parse(
+            "config classification: not-suspicious,Not Suspicious Traffic,3\n\
+             config classification: attempted-dos,Attempted Denial of Service,2\n",
+            "classification.config",
+        );
+        assert!(errs.is_empty());
+        let ctx = SignatureContext {
+            classifications,
+            ..SignatureContext::default()
+        };
+        let mut a = msg_only_alert("x", 1);
+        a.classification_id = Some(2);
+        ctx.resolve(&mut a);
+        assert_eq!(
+            a.classification.as_deref(),
+            Some("Attempted Denial of Service")
+        );
+        let mut b = msg_only_alert("x", 1);
+        b.classification = Some(Cow::Borrowed("not-suspicious"));
+        ctx.resolve(&mut b);
+        assert_eq!(b.classification.as_deref(), Some("Not Suspicious Traffic"));
+        let mut c = msg_only_alert("x", 1);
+        c.classification = Some(Cow::Borrowed("Some Sensor Text"));
+        ctx.resolve(&mut c);
+        assert_eq!(c.classification.as_deref(), Some("Some Sensor Text"));
+    }
+
+    #[test]
     fn ranges_and_contents_read_as_analysts_write_them() {
         assert_eq!(describe_range(&(0..4)), "bytes 0–3");
         assert_eq!(describe_range(&(607..608)), "byte 607");
