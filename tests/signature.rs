@@ -277,6 +277,24 @@ fn sid_msg_map_and_reference_config_resolve_the_alert() {
 }
 
 #[test]
+fn a_long_request_content_reproduced_counts_toward_attack() {
+    let rules = fixture("traversal.rules");
+    let lines = explain_json(&[&example("attacks.eve.json")], &["--rules", &rules]);
+    let a = alerts(&lines)
+        .into_iter()
+        .find(|a| a["alert"]["sid"] == 2049999)
+        .expect("the traversal alert");
+    assert!(evidence_ids(a).contains(&"replay-reproduces-specific-request-content".to_string()));
+    assert_eq!(a["rule"]["replay"]["verdict"], "reproduced");
+    // The content is in the http.uri buffer: no payload range, and the step names its buffer.
+    let steps = a["rule"]["replay"]["steps"].as_array().unwrap();
+    assert!(steps
+        .iter()
+        .any(|s| s["buffer"] == "http.uri" && s["ranges"] == serde_json::json!([[26, 37]])));
+    assert_eq!(a["verdict"], "true_positive");
+}
+
+#[test]
 fn bad_signature_flags_are_usage_errors() {
     let ex = example("seed000-llmnr-xunlei.eve.json");
     let out = fpx(&["explain", "--rules", "no/such/rules", &ex], None);
@@ -301,7 +319,7 @@ fn lint_reports_weaknesses_revisions_and_the_count_line() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         stdout.lines().last().unwrap(),
-        "parsed 4 rules (0 disabled), 0 errors"
+        "parsed 6 rules (0 disabled), 0 errors"
     );
     assert!(stdout.contains("1:247 rev 1"), "{stdout}");
     assert!(

@@ -12,6 +12,7 @@ use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::{Alert, Direction, Host, IpProto};
 use crate::signature::context::RuleAnalysis;
 use crate::signature::lint::Weakness;
+use crate::signature::parse::OptKind;
 use crate::signature::replay::Verdict;
 
 /// A fact's value.
@@ -37,6 +38,8 @@ impl fmt::Display for Value {
         match self {
             Value::Str(s) => f.write_str(s),
             Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            // Chance estimates run to 1e-20 and below: digits after many zeros are unreadable.
+            Value::Num(n) if *n != 0.0 && n.abs() < 1e-3 => write!(f, "{n:.1e}"),
             Value::Num(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
         }
@@ -161,7 +164,7 @@ keys! {
     "rule.later_rev_excludes_this_alert" => "the later revision's header or flow would NOT match this alert",
     "rule.later_rev_exclusion" => "why it would not, in words (rev 4 adds !224.0.0.0/4 to the destination — exactly this alert)",
     "rule.weakness" => "the analysed rule's lint findings, in words",
-    "rule.weak" => "the rule has a short unanchored content or is a TCP rule without flow",
+    "rule.weak" => "the rule has a short unanchored content, or inspects payloads over TCP without flow",
     "flow.client_is_src" => "the alert's source opened the flow",
     "flow.handshake_seen" => "a TCP handshake was seen for the flow",
 }
@@ -655,10 +658,15 @@ pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &R
         let w: Vec<&str> = ra.weaknesses.iter().map(|f| f.message.as_str()).collect();
         out.s("rule.weakness", w.join("; "));
     }
+    // Missing flow only weakens rules that look into payloads: a stream-event or decoder rule
+    // without content has no direction to get wrong.
+    let inspects_payload = r.contents().any(|c| !c.negated)
+        || r.options.iter().any(|o| matches!(o.kind, OptKind::Pcre(_)));
     out.b(
         "rule.weak",
         ra.weaknesses.iter().any(|f| {
-            f.weakness == Weakness::SHORT_CONTENT || f.weakness == Weakness::TCP_WITHOUT_FLOW
+            f.weakness == Weakness::SHORT_CONTENT
+                || (f.weakness == Weakness::TCP_WITHOUT_FLOW && inspects_payload)
         }),
     );
 
@@ -739,6 +747,13 @@ mod tests {
         let before = names.len();
         names.dedup();
         assert_eq!(before, names.len());
+    }
+
+    #[test]
+    fn tiny_numbers_read_in_scientific_notation() {
+        assert_eq!(Value::Num(4.5e-19).to_string(), "4.5e-19");
+        assert_eq!(Value::Num(0.15).to_string(), "0.15");
+        assert_eq!(Value::Num(10_000.0).to_string(), "10000");
     }
 
     #[test]

@@ -160,7 +160,8 @@ impl<W: Write> TextPrinter<W> {
         if let Some(c) = ra.chance_per_10k(d, payload) {
             writeln!(
                 o,
-                "   chance: about {c} matches per 10,000 such packets by chance alone"
+                "   chance: about {} matches per 10,000 such packets by chance alone",
+                crate::evidence::Value::Num(c)
             )?;
         }
         for w in &ra.weaknesses {
