@@ -42,7 +42,12 @@ fn main() -> ExitCode {
             };
             let report = fpx::signature::lint_paths(&paths);
             let mut out = io::BufWriter::new(io::stdout().lock());
-            let written = write!(out, "{report}").and_then(|()| out.flush());
+            // Rule files are text from elsewhere: each line is escaped for the terminal.
+            let text = report.to_string();
+            let written = text
+                .lines()
+                .try_for_each(|l| writeln!(out, "{}", fpx::report::escape::terminal(l)))
+                .and_then(|()| out.flush());
             match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     eprintln!("fpx: writing output: {e}");

@@ -295,6 +295,37 @@ fn a_long_request_content_reproduced_counts_toward_attack() {
 }
 
 #[test]
+fn hostile_eve_rule_texts_do_not_stop_the_run() {
+    let eve = std::fs::read_to_string(example("seed000-llmnr-xunlei.eve.json")).unwrap();
+    let first = eve.lines().next().unwrap();
+    let bad_rules = [
+        "alert tcp any any -> any any (content:\"|zz|\"; sid:1;)",
+        "alert udp any any -> any any (pcre:\"/(a|/\"; byte_test:99,>,1,0; sid:2;)",
+        "alert udp any any -> any any (content:\"\u{1b}[2J\"; isdataat:!99999999999; sid:3;)",
+        "(((((((",
+        "",
+    ];
+    let mut input = String::new();
+    for r in bad_rules {
+        input.push_str(&first.replacen(
+            "\"severity\":1,",
+            &format!(
+                "\"severity\":1,\"rule\":{},",
+                serde_json::to_string(r).unwrap()
+            ),
+            1,
+        ));
+        input.push('\n');
+    }
+    let dir = temp_dir("hostile-rule");
+    let path = write(&dir, "eve.json", input.as_bytes());
+    let lines = explain_json(&[&path], &["--rules", &fixture("thunder-rev3.rules")]);
+    assert_eq!(alerts(&lines).len(), bad_rules.len());
+    let out = text(&["explain", &path]);
+    assert!(!out.contains('\u{1b}'), "{out}");
+}
+
+#[test]
 fn bad_signature_flags_are_usage_errors() {
     let ex = example("seed000-llmnr-xunlei.eve.json");
     let out = fpx(&["explain", "--rules", "no/such/rules", &ex], None);

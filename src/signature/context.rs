@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::lint::{diff_rules, rule_weaknesses, show_bytes, Finding};
 use super::maps::{Classifications, MapKind, MsgMap, References};
-use super::parse::{parse_rule, Content, OptKind, PortExpr, Rule};
+use super::parse::{parse_rule, Content, OptKind, PortExpr, Rule, MAX_RULE_LEN};
 use super::replay::{replay, Chance, Outcome, Replay, ReplayInput};
 use super::vars::{HeaderMatch, Vars};
 use super::{Origin, RuleSet, SignatureError};
@@ -285,13 +285,17 @@ impl SignatureContext {
             Some(sid) => self.set.lookup(alert.gid, sid),
             None => Vec::new(),
         };
-        let eve = alert.rule.as_deref().and_then(|text| {
-            let origin = Origin {
-                path: Arc::from("EVE alert.rule"),
-                line: 1,
-            };
-            parse_rule(text, origin).ok()
-        });
+        let eve = alert
+            .rule
+            .as_deref()
+            .filter(|t| t.len() <= MAX_RULE_LEN)
+            .and_then(|text| {
+                let origin = Origin {
+                    path: Arc::from("EVE alert.rule"),
+                    line: 1,
+                };
+                parse_rule(text, origin).ok()
+            });
         let (rule, chosen_by, chosen_why) = match eve {
             Some(r) => (
                 Cow::Owned(r),
