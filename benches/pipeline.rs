@@ -151,6 +151,7 @@ fn main() {
         evidence_dir: None,
         max_warnings: 0,
         pcaps: vec![],
+        signatures: Default::default(),
     };
     let explain = median(
         || {

@@ -2,6 +2,7 @@
 //! evidence, score and report. Stateless per alert; the only state is the counters.
 
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::dissect::{self, Dissection};
@@ -12,6 +13,7 @@ use crate::knowledge::{Knowledge, KnownSignature};
 use crate::model::{Alert, ContextEvent, Provenance, SkipReason};
 use crate::report::{Explained, Format, Printer, Summary};
 use crate::score;
+use crate::signature::{RuleAnalysis, SignatureConfig, SignatureContext, SignatureError};
 
 /// A validated configuration for `explain`.
 #[derive(Clone, Debug)]
@@ -25,6 +27,8 @@ pub struct ExplainConfig {
     pub max_warnings: usize,
     /// Captures to join alerts with (`--pcap`): the triggering packet and the flow's roles.
     pub pcaps: Vec<String>,
+    /// Rule sets, maps and variables (`--rules`, `--sid-msg-map`, ...).
+    pub signatures: SignatureConfig,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -36,7 +40,13 @@ pub enum SetupError {
     Rules(String),
     #[error("capture: {0}")]
     Pcap(String),
+    #[error("signatures: {0}")]
+    Signatures(#[from] SignatureError),
 }
+
+/// Bad lines in rule files and maps that are printed; the rest are counted. Rule sets written
+/// for other engine versions can hold hundreds of rules fpx does not parse.
+const MAX_SIGNATURE_WARNINGS: usize = 20;
 
 /// Runs `explain`, writing the report to `out` and warnings to `warn`. Returns the summary;
 /// unreadable inputs are listed in it, not returned as errors, so that one bad file does not
@@ -53,10 +63,27 @@ pub fn run<W: Write>(
     } else {
         Some(PcapIndex::load(&cfg.pcaps).map_err(|e| SetupError::Pcap(e.to_string()))?)
     };
+    // Rule sets are parsed and indexed once per run; per alert they are only looked up.
+    let sigs = SignatureContext::load(&cfg.signatures)?;
+    for e in sigs.warnings.iter().take(MAX_SIGNATURE_WARNINGS) {
+        let _ = writeln!(
+            warn,
+            "fpx: {}",
+            crate::report::escape::terminal(&e.to_string())
+        );
+    }
+    if sigs.warnings.len() > MAX_SIGNATURE_WARNINGS {
+        let _ = writeln!(
+            warn,
+            "fpx: {} more unreadable rule or map lines",
+            sigs.warnings.len() - MAX_SIGNATURE_WARNINGS
+        );
+    }
     let mut ex = Explainer {
         kb: &kb,
         book: &book,
         pcap: pcap.as_ref(),
+        sigs: &sigs,
         printer: Printer::new(cfg.format, out),
         summary: Summary::default(),
         facts: Facts::default(),
@@ -106,6 +133,7 @@ struct Explainer<'k, 'w, W: Write> {
     kb: &'k Knowledge,
     book: &'k RuleBook,
     pcap: Option<&'k PcapIndex>,
+    sigs: &'k SignatureContext,
     printer: Printer<W>,
     summary: Summary,
     facts: Facts,
@@ -126,14 +154,45 @@ fn signature_info(k: &KnownSignature) -> SignatureInfo {
     }
 }
 
+/// What fpx knows about the signature from the rule it analyses.
+fn rule_signature_info(ra: &RuleAnalysis<'_>) -> SignatureInfo {
+    let r = &ra.rule;
+    SignatureInfo {
+        rev: r.rev,
+        contents: r
+            .contents()
+            .filter(|c| !c.negated)
+            .map(|c| c.pattern.clone())
+            .collect(),
+        dest_port: ra.dest_port(),
+        flow: r.flow().map(|f| f.join(",")),
+        summary: ra.summary(),
+        source: format!(
+            "{} (sid {} rev {})",
+            r.origin,
+            r.sid.map_or_else(|| "?".into(), |s| s.to_string()),
+            r.rev.map_or_else(|| "?".into(), |s| s.to_string())
+        ),
+    }
+}
+
 impl<W: Write> Explainer<'_, '_, W> {
-    fn explain(&mut self, alert: &Alert<'_>) -> io::Result<()> {
+    fn explain(&mut self, alert: &mut Alert<'_>) -> io::Result<()> {
+        let sid_from = self.sigs.resolve(alert);
+        let alert = &*alert;
         let dis: Dissection = dissect::dissect(alert, self.kb);
-        let sig = self
-            .kb
-            .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
-            .map(signature_info);
+        let analysis = self.sigs.analyse(alert, &dis, sid_from);
+        let sig = match &analysis {
+            Some(ra) => Some(rule_signature_info(ra)),
+            None => self
+                .kb
+                .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
+                .map(signature_info),
+        };
         evidence::compute_facts(&mut self.facts, alert, &dis, sig.as_ref(), self.kb);
+        if let Some(ra) = &analysis {
+            evidence::compute_rule_facts(&mut self.facts, alert, &dis, ra);
+        }
         self.book.evaluate(&self.facts, &mut self.evidence);
         let intent = match self.facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
@@ -144,7 +203,14 @@ impl<W: Write> Explainer<'_, '_, W> {
             Some(Value::Num(n)) => Some(*n as usize),
             _ => None,
         };
-        let matched = num(&self.facts, "match.offset").zip(num(&self.facts, "match.len"));
+        // Every range the replay matched; without a rule, the longest content's first match.
+        let marks: Vec<Range<usize>> = match &analysis {
+            Some(ra) => ra.payload_ranges.clone(),
+            None => num(&self.facts, "match.offset")
+                .zip(num(&self.facts, "match.len"))
+                .map(|(o, l)| std::iter::once(o..o + l).collect())
+                .unwrap_or_default(),
+        };
         *self
             .summary
             .verdicts
@@ -155,10 +221,11 @@ impl<W: Write> Explainer<'_, '_, W> {
             alert,
             dissection: &dis,
             signature: sig.as_ref(),
+            rule: analysis.as_ref(),
             evidence: &self.evidence,
             score: &score,
             intent: intent.as_deref(),
-            matched,
+            marks: &marks,
         };
         self.printer.alert(&e)
     }
@@ -177,7 +244,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
                 .or_default() += 1;
             joined.apply(&mut alert);
         }
-        match self.explain(&alert) {
+        match self.explain(&mut alert) {
             Ok(()) => Flow::Continue,
             Err(e) => {
                 self.io_error = Some(e);

@@ -1,5 +1,6 @@
 //! The `fpx` binary: glue only. Parse flags, build the configuration, call the library, map the
-//! outcome to an exit code: 0 all inputs read, 1 some input could not be read, 2 usage error.
+//! outcome to an exit code: 0 all inputs read, 1 some input could not be read (`lint`: some
+//! rule could not be parsed), 2 usage error.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -29,6 +30,31 @@ fn main() -> ExitCode {
                     let _ = writeln!(stderr, "fpx: {e}");
                     ExitCode::from(2)
                 }
+            }
+        }
+        Command::Lint(f) => {
+            let paths = match f.into_paths() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("fpx: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let report = fpx::signature::lint_paths(&paths);
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            // Rule files are text from elsewhere: each line is escaped for the terminal.
+            let text = report.to_string();
+            let written = text
+                .lines()
+                .try_for_each(|l| writeln!(out, "{}", fpx::report::escape::terminal(l)))
+                .and_then(|()| out.flush());
+            match written {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    eprintln!("fpx: writing output: {e}");
+                    ExitCode::from(1)
+                }
+                _ if report.errors() > 0 => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
             }
         }
         Command::Facts => {

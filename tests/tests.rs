@@ -4,4 +4,5 @@ mod examples;
 mod hostile;
 mod pcap_join;
 mod schema;
+mod signature;
 mod util;

@@ -9,6 +9,8 @@ use crate::explain::ExplainConfig;
 use crate::input::ReadOptions;
 use crate::model::InputFormat;
 use crate::report::Format;
+use crate::signature::parse::parse_addr;
+use crate::signature::SignatureConfig;
 
 /// Explains Snort and Suricata alerts and says how likely each one is a false positive.
 #[derive(Debug, Parser)]
@@ -22,9 +24,31 @@ pub struct Flags {
 pub enum Command {
     /// Explain every alert in the inputs (EVE JSON, unified2, fast and full alert text, and
     /// context logs; format detected from content; `-` reads stdin; .gz/.zst decompressed).
-    Explain(ExplainFlags),
+    Explain(Box<ExplainFlags>),
     /// List the facts that evidence rules can test and quote.
     Facts,
+    /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
+    /// `parsed N rules (D disabled), E errors`; exits 1 when E > 0.
+    Lint(LintFlags),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintFlags {
+    /// Rule files and folders (folders are searched for `*.rules`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+impl LintFlags {
+    /// Validates the paths: each must exist.
+    pub fn into_paths(self) -> Result<Vec<PathBuf>, String> {
+        for p in &self.paths {
+            if !p.exists() {
+                return Err(format!("{}: no such file or directory", p.display()));
+            }
+        }
+        Ok(self.paths)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +78,26 @@ pub struct ExplainFlags {
     /// Most warnings about skipped records to print (the rest are counted in the summary).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_warnings: usize,
+    /// IDS rule file or folder (`*.rules` inside); repeat for several sets. The rule behind
+    /// each alert is replayed on its payload and compared with later revisions.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// sid-msg.map (v1 or v2) or gen-msg.map, to find the sid of alerts that carry only a msg;
+    /// repeatable.
+    #[arg(long = "sid-msg-map", value_name = "FILE")]
+    pub sid_msg_maps: Vec<PathBuf>,
+    /// classification.config, to resolve classification ids and names.
+    #[arg(long, value_name = "FILE")]
+    pub classification_config: Option<PathBuf>,
+    /// reference.config, so that rule references become links.
+    #[arg(long, value_name = "FILE")]
+    pub reference_config: Option<PathBuf>,
+    /// suricata.yaml (vars: address-groups, port-groups) or snort.conf (ipvar, portvar, var).
+    #[arg(long, value_name = "FILE")]
+    pub vars: Option<PathBuf>,
+    /// HOME_NET as a rule address list, e.g. "[10.0.0.0/8,192.168.0.0/16]" (overrides --vars).
+    #[arg(long, value_name = "CIDRS")]
+    pub home_net: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -79,6 +123,37 @@ impl ExplainFlags {
                 return Err(format!("{}: not a directory", dir.display()));
             }
         }
+        for p in &self.rules {
+            if !p.exists() {
+                return Err(format!(
+                    "--rules {}: no such file or directory",
+                    p.display()
+                ));
+            }
+        }
+        let files = self
+            .sid_msg_maps
+            .iter()
+            .map(|p| ("--sid-msg-map", p))
+            .chain(
+                self.classification_config
+                    .iter()
+                    .map(|p| ("--classification-config", p)),
+            )
+            .chain(
+                self.reference_config
+                    .iter()
+                    .map(|p| ("--reference-config", p)),
+            )
+            .chain(self.vars.iter().map(|p| ("--vars", p)));
+        for (flag, p) in files {
+            if !p.is_file() {
+                return Err(format!("{flag} {}: not a file", p.display()));
+            }
+        }
+        if let Some(h) = &self.home_net {
+            parse_addr(h, 0).map_err(|e| format!("--home-net {h:?}: {e}"))?;
+        }
         Ok(ExplainConfig {
             inputs: self.inputs,
             read: ReadOptions {
@@ -93,6 +168,14 @@ impl ExplainFlags {
             evidence_dir: self.evidence_rules,
             max_warnings: self.max_warnings,
             pcaps: self.pcap,
+            signatures: SignatureConfig {
+                rules: self.rules,
+                msg_maps: self.sid_msg_maps,
+                classification: self.classification_config,
+                reference: self.reference_config,
+                vars: self.vars,
+                home_net: self.home_net,
+            },
         })
     }
 }

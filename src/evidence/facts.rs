@@ -10,6 +10,10 @@ use std::net::IpAddr;
 use crate::dissect::{Dissection, FieldClass};
 use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::{Alert, Direction, Host, IpProto};
+use crate::signature::context::RuleAnalysis;
+use crate::signature::lint::Weakness;
+use crate::signature::parse::OptKind;
+use crate::signature::replay::Verdict;
 
 /// A fact's value.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +38,8 @@ impl fmt::Display for Value {
         match self {
             Value::Str(s) => f.write_str(s),
             Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            // Chance estimates run to 1e-20 and below: digits after many zeros are unreadable.
+            Value::Num(n) if *n != 0.0 && n.abs() < 1e-3 => write!(f, "{n:.1e}"),
             Value::Num(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
         }
@@ -138,6 +144,31 @@ keys! {
     "packet.decoded" => "the alert's logged packet was decoded",
     "packet.bad_checksum" => "the logged packet's IP or transport checksum is wrong",
     "packet.anomalies" => "what the decoder found unusual in the logged packet",
+    "match.mapping" => "each matched payload content mapped onto the dissected fields it covers (content |32 00 00 00| at bytes 0–3 = LLMNR transaction ID 0x3200 and flags 0x0000)",
+    "match.chance_per_10k" => "expected chance matches of the rule's contents per 10,000 packets like this one (field classes of the matched bytes, positions inspected)",
+    "match.only_in_random_bytes" => "every matched payload content lies in random-like bytes (random IDs, media or binary data)",
+    "rule.source" => "file and line of the rule text fpx analyses (from --rules or the EVE alert.rule)",
+    "rule.chosen_by" => "how that revision was chosen: exact, older, latest, eve_rule",
+    "rule.chosen_why" => "the choice in words",
+    "rule.sid_from" => "how the sid of an alert that carried none was found (sid-msg.map, the rule set's msg)",
+    "rule.text" => "the rule as fpx parsed it",
+    "rule.flow" => "the rule's flow option (to_server,established), when it has one",
+    "rule.classification" => "the rule's classtype, described by classification.config when given",
+    "rule.references" => "the rule's references as links",
+    "rule.replay_verdict" => "replay of the rule on the alert's bytes: reproduced, partial, not_reproduced",
+    "rule.replay_reason" => "why the replay did not reproduce the match, or what it could not evaluate",
+    "rule.match_ranges" => "every byte range an option matched, with its buffer (payload 0..4, payload 6..10)",
+    "rule.header_match" => "how the rule header's addresses and ports matched the alert, in words",
+    "rule.header_matches" => "whether the header matches the alert (absent when it cannot be decided)",
+    "rule.excludes_this_alert" => "the analysed rule's header or flow would not match this alert",
+    "rule.exclusion" => "why it would not, in words (rev 4 of sid 247 requires flow:to_server,established, which this server-to-client packet fails)",
+    "rule.later_rev" => "a later revision of the same sid in the given rule sets",
+    "rule.later_rev_source" => "file and line of that revision",
+    "rule.later_rev_changes" => "what the later revision changed against the analysed one",
+    "rule.later_rev_excludes_this_alert" => "the later revision's header or flow would NOT match this alert",
+    "rule.later_rev_exclusion" => "why it would not, in words (rev 4 adds !224.0.0.0/4 to the destination — exactly this alert)",
+    "rule.weakness" => "the analysed rule's lint findings, in words",
+    "rule.weak" => "the rule has a short unanchored content, or inspects payloads over TCP without flow",
     "flow.client_is_src" => "the alert's source opened the flow",
     "flow.client" => "the endpoint that opened the flow (sent the first SYN, or the first packet)",
     "flow.pkts_toserver" => "packets seen from client to server",
@@ -186,6 +217,12 @@ impl Facts {
         match key_index(name) {
             Some(i) => self.values[i] = Some(v),
             None => debug_assert!(false, "unknown fact key {name}"),
+        }
+    }
+
+    fn unset(&mut self, name: &'static str) {
+        if let Some(i) = key_index(name) {
+            self.values[i] = None;
         }
     }
 
@@ -589,6 +626,149 @@ fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &Signatur
     }
 }
 
+/// Adds the facts of the analysed rule to facts already computed by [`compute`]: the replay's
+/// matches replace the `match.*` facts that [`compute`] estimated from the contents alone.
+pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &RuleAnalysis<'_>) {
+    let r = &ra.rule;
+    out.s("rule.source", r.origin.to_string());
+    out.s("rule.chosen_by", ra.chosen_by.as_str());
+    out.s("rule.chosen_why", ra.chosen_why.clone());
+    if let Some(f) = ra.sid_from {
+        out.s("rule.sid_from", f);
+    }
+    out.s("rule.text", ra.rule_text());
+    if let Some(f) = r.flow() {
+        out.s("rule.flow", f.join(","));
+    }
+    if let Some(c) = &ra.classification {
+        out.s("rule.classification", c.clone());
+    }
+    if !ra.references.is_empty() {
+        out.s("rule.references", ra.references.join("; "));
+    }
+    out.s(
+        "rule.replay_verdict",
+        match ra.replay.verdict {
+            Verdict::Reproduced => "reproduced",
+            Verdict::Partial => "partial",
+            Verdict::NotReproduced => "not_reproduced",
+        },
+    );
+    if let Some(why) = ra.replay.reason() {
+        out.s("rule.replay_reason", why);
+    }
+    let ranges: Vec<String> = ra
+        .replay
+        .steps
+        .iter()
+        .flat_map(|s| {
+            s.ranges
+                .iter()
+                .map(move |x| format!("{} {}..{}", s.buffer, x.start, x.end))
+        })
+        .collect();
+    if !ranges.is_empty() {
+        out.s("rule.match_ranges", ranges.join(", "));
+    }
+    if let Some(h) = &ra.header {
+        let words: Vec<String> = h
+            .sides
+            .iter()
+            .map(|(side, m)| format!("{side}: {}", m.why))
+            .collect();
+        out.s("rule.header_match", words.join("; "));
+        if let Some(m) = h.matches {
+            out.b("rule.header_matches", m);
+        }
+    }
+    out.b("rule.excludes_this_alert", ra.exclusion.is_some());
+    if let Some(x) = &ra.exclusion {
+        out.s("rule.exclusion", x.clone());
+    }
+    if let Some(l) = &ra.later {
+        if let Some(rev) = l.rule.rev {
+            out.n("rule.later_rev", f64::from(rev));
+        }
+        out.s("rule.later_rev_source", l.rule.origin.to_string());
+        let changes = if l.changes.is_empty() {
+            "no change to what it matches".to_string()
+        } else {
+            l.changes.join("; ")
+        };
+        out.s("rule.later_rev_changes", changes);
+        out.b("rule.later_rev_excludes_this_alert", l.exclusion.is_some());
+        if let Some(x) = &l.exclusion {
+            out.s("rule.later_rev_exclusion", x.clone());
+        }
+    }
+    if !ra.weaknesses.is_empty() {
+        let w: Vec<&str> = ra.weaknesses.iter().map(|f| f.message.as_str()).collect();
+        out.s("rule.weakness", w.join("; "));
+    }
+    // Missing flow only weakens rules that look into payloads: a stream-event or decoder rule
+    // without content has no direction to get wrong.
+    let inspects_payload = r.contents().any(|c| !c.negated)
+        || r.options.iter().any(|o| matches!(o.kind, OptKind::Pcre(_)));
+    out.b(
+        "rule.weak",
+        ra.weaknesses.iter().any(|f| {
+            f.weakness == Weakness::SHORT_CONTENT
+                || (f.weakness == Weakness::TCP_WITHOUT_FLOW && inspects_payload)
+        }),
+    );
+
+    // The replay's matches replace the estimate from the contents alone.
+    let payload = alert.payload.as_deref();
+    if let Some(m) = ra.mapping(dis) {
+        out.s("match.mapping", m);
+    }
+    if let Some(c) = ra.chance_per_10k(dis, payload) {
+        out.n("match.chance_per_10k", c);
+    }
+    out.b("match.only_in_random_bytes", ra.only_in_random_bytes(dis));
+    let longest = ra
+        .matches
+        .iter()
+        .filter(|m| m.buffer == "payload")
+        .reduce(|best, m| {
+            if m.pattern.len() > best.pattern.len() {
+                m
+            } else {
+                best
+            }
+        });
+    if let (Some(m), Some(p)) = (longest, payload) {
+        let off = m.range.start;
+        out.n("match.offset", off as f64);
+        out.n("match.len", m.pattern.len() as f64);
+        out.s("match.hex", hex_bytes(&m.pattern));
+        let count = if m.pattern.is_empty() || m.nocase {
+            None
+        } else {
+            Some(memchr::memmem::find_iter(p, &m.pattern).count())
+        };
+        if let Some(c) = count {
+            out.n("match.count", c as f64);
+        }
+        match dis.field_at(off) {
+            Some(f) => {
+                out.s("match.field", f.name.to_string());
+                out.s("match.field_class", f.class.as_str());
+                out.b(
+                    "match.in_binary_body",
+                    matches!(f.class, FieldClass::MediaBody | FieldClass::BinaryBody),
+                );
+            }
+            None => {
+                // A field from the contents-only estimate would describe another offset.
+                out.unset("match.field");
+                out.unset("match.field_class");
+                out.unset("match.in_binary_body");
+            }
+        }
+    }
+}
+
 /// `|3E|`-style hex as Snort writes content bytes.
 pub fn hex_bytes(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 3 + 2);
@@ -614,6 +794,13 @@ mod tests {
         let before = names.len();
         names.dedup();
         assert_eq!(before, names.len());
+    }
+
+    #[test]
+    fn tiny_numbers_read_in_scientific_notation() {
+        assert_eq!(Value::Num(4.5e-19).to_string(), "4.5e-19");
+        assert_eq!(Value::Num(0.15).to_string(), "0.15");
+        assert_eq!(Value::Num(10_000.0).to_string(), "10000");
     }
 
     #[test]

@@ -5,12 +5,14 @@ pub mod rules;
 
 use std::path::Path;
 
-pub use facts::{compute as compute_facts, Facts, SignatureInfo, Value, KEYS};
+pub use facts::{
+    compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value, KEYS,
+};
 pub use rules::{Evidence, Prior, Rule, RuleBook, Supports};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 4] = [
+pub const FILES: [(&str, &str); 5] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -21,6 +23,7 @@ pub const FILES: [(&str, &str); 4] = [
         include_str!("../../rules/true-positive.toml"),
     ),
     ("flow.toml", include_str!("../../rules/flow.toml")),
+    ("signature.toml", include_str!("../../rules/signature.toml")),
 ];
 
 /// Loads the embedded rule files, replaced or extended by files in `dir`.

@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::model::{Location, Original};
+use crate::signature::replay::{Outcome, Verdict};
+use crate::signature::RuleAnalysis;
 
 use super::{Explained, Summary};
 
@@ -111,7 +113,94 @@ struct AlertLine<'a> {
     evidence: Vec<EvidenceOut<'a>>,
     suggestions: Vec<&'a str>,
     dissection: DissectionOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<RuleOut<'a>>,
     original: Option<OriginalOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepOut<'a> {
+    option: &'a str,
+    buffer: &'a str,
+    outcome: &'static str,
+    ranges: Vec<[usize; 2]>,
+    note: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReplayOut<'a> {
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    steps: Vec<StepOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    source: String,
+    chosen_by: &'static str,
+    text: String,
+    replay: ReplayOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header_match: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mapping: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chance_per_10k: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exclusion: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    later_rev: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    later_rev_changes: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    later_rev_exclusion: Option<&'a str>,
+    weaknesses: Vec<&'a str>,
+    references: &'a [String],
+    matches: Vec<[usize; 2]>,
+}
+
+fn rule_out<'a>(ra: &'a RuleAnalysis<'_>, e: &Explained<'_, '_>) -> RuleOut<'a> {
+    let d = e.dissection;
+    RuleOut {
+        source: ra.rule.origin.to_string(),
+        chosen_by: ra.chosen_by.as_str(),
+        text: ra.rule_text(),
+        replay: ReplayOut {
+            verdict: match ra.replay.verdict {
+                Verdict::Reproduced => "reproduced",
+                Verdict::Partial => "partial",
+                Verdict::NotReproduced => "not_reproduced",
+            },
+            reason: ra.replay.reason(),
+            steps: ra
+                .replay
+                .steps
+                .iter()
+                .map(|s| StepOut {
+                    option: &s.option,
+                    buffer: &s.buffer,
+                    outcome: match s.outcome {
+                        Outcome::Matched => "matched",
+                        Outcome::NotMatched => "not_matched",
+                        Outcome::NotEvaluable => "not_evaluable",
+                    },
+                    ranges: s.ranges.iter().map(|r| [r.start, r.end]).collect(),
+                    note: &s.note,
+                })
+                .collect(),
+        },
+        header_match: ra.header.as_ref().map(|h| h.matches),
+        mapping: ra.mapping(d),
+        chance_per_10k: ra.chance_per_10k(d, e.alert.payload.as_deref()),
+        exclusion: ra.exclusion.as_deref(),
+        later_rev: ra.later.as_ref().and_then(|l| l.rule.rev),
+        later_rev_changes: ra.later.as_ref().map(|l| l.changes.as_slice()),
+        later_rev_exclusion: ra.later.as_ref().and_then(|l| l.exclusion.as_deref()),
+        weaknesses: ra.weaknesses.iter().map(|w| w.message.as_str()).collect(),
+        references: &ra.references,
+        matches: ra.payload_ranges.iter().map(|r| [r.start, r.end]).collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -249,6 +338,7 @@ impl<W: Write> JsonPrinter<W> {
                     })
                     .collect(),
             },
+            rule: e.rule.map(|ra| rule_out(ra, e)),
             original,
         };
         self.emit(&line)

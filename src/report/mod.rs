@@ -11,6 +11,7 @@ use crate::dissect::Dissection;
 use crate::evidence::{Evidence, SignatureInfo};
 use crate::model::Alert;
 use crate::score::Score;
+use crate::signature::RuleAnalysis;
 
 /// Everything fpx concluded about one alert.
 pub struct Explained<'e, 'a> {
@@ -19,11 +20,13 @@ pub struct Explained<'e, 'a> {
     pub alert: &'e Alert<'a>,
     pub dissection: &'e Dissection,
     pub signature: Option<&'e SignatureInfo>,
+    /// The rule fpx analysed for the alert (from `--rules` or the EVE `alert.rule`).
+    pub rule: Option<&'e RuleAnalysis<'e>>,
     pub evidence: &'e [Evidence],
     pub score: &'e Score,
     pub intent: Option<&'e str>,
-    /// Byte range and content of the signature's longest content match, for the payload view.
-    pub matched: Option<(usize, usize)>,
+    /// Payload byte ranges the signature matched, sorted, for the payload view.
+    pub marks: &'e [std::ops::Range<usize>],
 }
 
 /// Counts for the final summary line.

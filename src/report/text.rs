@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use crate::evidence::Supports;
 use crate::model::{Location, YearSource};
+use crate::signature::context::describe_range;
+use crate::signature::RuleAnalysis;
 
 use super::escape::terminal;
 use super::{Explained, Summary};
@@ -113,8 +115,62 @@ impl<W: Write> TextPrinter<W> {
                 terminal(&sig.source)
             )?;
         }
+        if let Some(ra) = e.rule {
+            self.rule_view(e, ra)?;
+        }
         self.payload_view(e)?;
         writeln!(self.out)
+    }
+
+    fn rule_view(&mut self, e: &Explained<'_, '_>, ra: &RuleAnalysis<'_>) -> io::Result<()> {
+        let o = &mut self.out;
+        let d = e.dissection;
+        let payload = e.alert.payload.as_deref();
+        writeln!(
+            o,
+            "   rule: {} ({})",
+            terminal(&ra.rule.origin.to_string()),
+            terminal(&ra.chosen_why)
+        )?;
+        writeln!(o, "     {}", terminal(&ra.rule_text()))?;
+        if let Some(h) = &ra.header {
+            for line in h.to_string().lines() {
+                writeln!(o, "   {}", terminal(line))?;
+            }
+        }
+        for line in ra.replay.to_string().lines() {
+            writeln!(o, "   {}", terminal(line))?;
+        }
+        if let Some(l) = &ra.later {
+            writeln!(
+                o,
+                "   later revision: rev {} ({}): {}",
+                l.rule.rev.map_or_else(|| "?".into(), |r| r.to_string()),
+                terminal(&l.rule.origin.to_string()),
+                terminal(&if l.changes.is_empty() {
+                    "no change to what it matches".to_string()
+                } else {
+                    l.changes.join("; ")
+                })
+            )?;
+        }
+        if let Some(m) = ra.mapping(d) {
+            writeln!(o, "   match: {}", terminal(&m))?;
+        }
+        if let Some(c) = ra.chance_per_10k(d, payload) {
+            writeln!(
+                o,
+                "   chance: about {} matches per 10,000 such packets by chance alone",
+                crate::evidence::Value::Num(c)
+            )?;
+        }
+        for w in &ra.weaknesses {
+            writeln!(o, "   weakness: {}: {}", w.weakness.0, terminal(&w.message))?;
+        }
+        if !ra.references.is_empty() {
+            writeln!(o, "   references: {}", terminal(&ra.references.join(" ")))?;
+        }
+        Ok(())
     }
 
     fn payload_view(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
@@ -132,9 +188,7 @@ impl<W: Write> TextPrinter<W> {
         for r in 0..rows {
             let start = r * ROW;
             let end = (start + ROW).min(p.len());
-            let has_match = e
-                .matched
-                .is_some_and(|(ms, ml)| ms < end && ms + ml > start);
+            let has_match = e.marks.iter().any(|m| m.start < end && m.end > start);
             if r >= MAX_PAYLOAD_ROWS && !has_match {
                 skipped += end - start;
                 continue;
@@ -146,7 +200,7 @@ impl<W: Write> TextPrinter<W> {
             let mut hex = String::with_capacity(ROW * 3 + 2);
             let mut ascii = String::with_capacity(ROW + 2);
             for i in start..start + ROW {
-                let in_match = e.matched.is_some_and(|(ms, ml)| i >= ms && i < ms + ml);
+                let in_match = e.marks.iter().any(|m| m.contains(&i));
                 match p.get(i) {
                     Some(b) => {
                         hex.push_str(&format!("{b:02x}"));
@@ -166,11 +220,17 @@ impl<W: Write> TextPrinter<W> {
                 .filter(|f| f.range.start >= start && f.range.start < end)
                 .map(|f| format!("{} ({})", f.name, f.class.as_str()))
                 .collect();
-            if let Some((ms, ml)) = e.matched.filter(|(ms, _)| *ms >= start && *ms < end) {
-                notes.push(format!(
-                    "<- signature content matches bytes {ms}..{}",
-                    ms + ml
-                ));
+            for m in e.marks.iter().filter(|m| m.start >= start && m.start < end) {
+                let names: Vec<&str> = d
+                    .fields_overlapping(m.clone())
+                    .map(|f| f.name.as_ref())
+                    .collect();
+                let field = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", names.join(" and "))
+                };
+                notes.push(format!("<- signature matches {}{field}", describe_range(m)));
             }
             writeln!(
                 self.out,

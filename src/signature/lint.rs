@@ -180,6 +180,13 @@ fn excludes(e: &AddrExpr, net: IpNetwork) -> bool {
     }
 }
 
+/// The weaknesses of one rule, as `fpx lint` reports them (also evidence in `explain`).
+pub fn rule_weaknesses(r: &Rule) -> Vec<Finding> {
+    let mut out = Vec::new();
+    weaknesses(r, &mut out);
+    out
+}
+
 fn weaknesses(r: &Rule, out: &mut Vec<Finding>) {
     let proto = r.proto.as_deref().unwrap_or("");
     // 1. The strongest content is short and floats anywhere in the buffer.

@@ -44,6 +44,11 @@ impl MsgMap {
         self.entries.get(&(gid, sid))
     }
 
+    /// Every entry, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &MsgEntry> {
+        self.entries.values()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -10,6 +10,7 @@
 //! - [`set`]: a loaded [`RuleSet`] with lookup by (gid, sid) and by msg.
 //! - [`lint`]: rule weaknesses and what later revisions of a sid changed.
 
+pub mod context;
 pub mod lint;
 pub mod maps;
 pub mod parse;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+pub use context::{RuleAnalysis, SignatureConfig, SignatureContext};
 pub use lint::{lint_paths, LintReport};
 pub use parse::{parse_rule, parse_rules, Rule};
 pub use set::RuleSet;

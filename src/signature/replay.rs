@@ -144,6 +144,8 @@ pub struct Chance {
 pub struct Step {
     /// The option as written.
     pub option: String,
+    /// Its index in `Rule::options`, to find the parsed option behind the step.
+    pub option_index: usize,
     /// The buffer inspected (`payload`, `http.uri`, ...).
     pub buffer: String,
     pub outcome: Outcome,
@@ -256,7 +258,7 @@ enum Op<'r> {
 
 struct Engine<'r, 'b> {
     input: &'r ReplayInput<'b>,
-    ops: Vec<(&'r RuleOption, Op<'r>)>,
+    ops: Vec<(usize, &'r RuleOption, Op<'r>)>,
     regexes: Vec<Option<Result<Regex, String>>>,
     budget: usize,
     /// The deepest failure seen: (op index, note, ranges of earlier ops).
@@ -299,7 +301,7 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
     let mut failed = false;
     let mut unknown = false;
     // Packet-level options first: they do not move the cursor.
-    for o in &rule.options {
+    for (option_index, o) in rule.options.iter().enumerate() {
         let (outcome, note) = match &o.kind {
             OptKind::Dsize(cmp) => match input.payload {
                 Some(p) => {
@@ -322,6 +324,7 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
         unknown |= outcome == Outcome::NotEvaluable;
         steps.push(Step {
             option: o.render().trim_end_matches(';').to_string(),
+            option_index,
             buffer: "packet".into(),
             outcome,
             ranges: Vec::new(),
@@ -329,10 +332,11 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
             chance: None,
         });
     }
-    let ops: Vec<(&RuleOption, Op)> = rule
+    let ops: Vec<(usize, &RuleOption, Op)> = rule
         .options
         .iter()
-        .filter_map(|o| {
+        .enumerate()
+        .filter_map(|(i, o)| {
             let op = match &o.kind {
                 OptKind::Content(c) => Op::Content(c),
                 OptKind::Pcre(p) => Op::Pcre(p),
@@ -342,14 +346,14 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
                 OptKind::Isdataat(i) => Op::Isdataat(i),
                 _ => return None,
             };
-            Some((o, op))
+            Some((i, o, op))
         })
         .collect();
     let mut engine = Engine {
         input,
         regexes: ops
             .iter()
-            .map(|(_, op)| match op {
+            .map(|(_, _, op)| match op {
                 Op::Pcre(p) => Some(translate_pcre(p)),
                 _ => None,
             })
@@ -374,7 +378,7 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
         });
         prefix
     };
-    for (i, (o, op)) in engine.ops.iter().enumerate() {
+    for (i, (option_index, o, op)) in engine.ops.iter().enumerate() {
         let buffer = match op {
             Op::Content(c) => &c.buffer,
             Op::Pcre(p) => &p.buffer,
@@ -393,6 +397,7 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
         unknown |= r.outcome == Outcome::NotEvaluable;
         steps.push(Step {
             option: o.render().trim_end_matches(';').to_string(),
+            option_index: *option_index,
             buffer: buffer_label(buffer),
             outcome: r.outcome,
             ranges: r.ranges,
@@ -534,7 +539,7 @@ impl<'r, 'b> Engine<'r, 'b> {
             return self.fail(i, "gave up: too many backtracking steps".into(), done);
         }
         self.budget -= 1;
-        match &self.ops[i].1 {
+        match &self.ops[i].2 {
             Op::Content(c) => self.content(i, c, state, done),
             Op::Pcre(p) => self.pcre(i, p, state, done),
             Op::ByteTest(t) => {

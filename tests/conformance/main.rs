@@ -7,6 +7,7 @@ mod context;
 mod dissect;
 mod eve;
 mod explain;
+mod explain_rules;
 mod signature;
 mod text;
 mod unified2;
