@@ -131,6 +131,29 @@ mod tests {
     }
 
     #[test]
+    fn zstd_is_recognised_by_its_magic_not_its_name() {
+        let dir = std::env::temp_dir().join(format!("fpx-zst-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text: Vec<u8> = (0..5_000u32)
+            .flat_map(|i| format!("{{\"event_type\":\"flow\",\"n\":{i}}}\n").into_bytes())
+            .collect();
+        let packed = ruzstd::encoding::compress_to_vec(
+            text.as_slice(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        // A rotated log renamed without its extension.
+        let p = dir.join("eve.json.1");
+        std::fs::write(&p, packed).unwrap();
+        let mut input = open_input(p.to_str().unwrap()).unwrap();
+        assert_eq!(input.compressed, Some("zstd"));
+        assert_eq!(input.peek()[0], b'{');
+        let mut v = Vec::new();
+        input.reader().read_to_end(&mut v).unwrap();
+        assert!(v == text, "zstd content differs");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn missing_file_names_the_path() {
         let e = open_input("/nonexistent/fpx.json").err().unwrap();
         assert!(e.to_string().contains("/nonexistent/fpx.json"));
