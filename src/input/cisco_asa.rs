@@ -22,9 +22,10 @@ use std::net::IpAddr;
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
 use super::logline::{
-    at_line, go_on, hms, leading_stamp, strip_pri, tcp_flags, LineReader, SyslogStamp, YearGuess,
+    at_line, go_on, hms, leading_stamp, strip_pri, tcp_flags, LineReader, SyslogStamp,
     LINE_TOO_LONG,
 };
+use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 use crate::model::time::month_from_abbrev;
 
@@ -38,7 +39,7 @@ pub fn read(
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearGuess::new(ctx);
+    let mut years = YearHints::new(ctx);
     while lines.next_line()? {
         let n = lines.line_no;
         let text = lines.text();
@@ -183,7 +184,7 @@ fn parse<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
     line_no: u64,
-    years: &YearGuess,
+    years: &YearHints,
 ) -> Result<ContextEvent<'a>, Option<&'static str>> {
     let (head, id, msg) = match find_tag(line) {
         Some((start, id, msg)) => (&line[..start], Cow::Borrowed(id), line[msg..].trim()),
@@ -203,7 +204,7 @@ fn parse<'a>(
 
 /// The device's own stamp with its year (`Dec 30 2003 02:13:28`) if written, else the
 /// leading syslog or RFC 3339 stamp.
-fn stamp<'a>(head: &'a str, years: &YearGuess) -> Option<crate::model::Timestamp<'a>> {
+fn stamp<'a>(head: &'a str, years: &YearHints) -> Option<crate::model::Timestamp<'a>> {
     let h = strip_pri(head);
     let b = h.as_bytes();
     // `Mon DD YYYY HH:MM:SS`: look where a month name could start.

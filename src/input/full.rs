@@ -19,8 +19,9 @@ use std::io::BufRead;
 use super::fast::{bracket_field, parse_head, parse_line, Head};
 use super::textcommon::{
     dump_header, hex_row, is_dash_rule, is_separator, parse_text_time, proto_from_text,
-    split_host_port, TextTime, YearHints,
+    split_host_port, TextTime,
 };
+use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 use crate::model::{
     Alert, Endpoint, Host, InputFormat, IpHeader, IpProto, Location, Original, Provenance,

@@ -18,7 +18,8 @@ use std::io::BufRead;
 
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
-use super::logline::{at_line, go_on, leading_stamp, LineReader, YearGuess, LINE_TOO_LONG};
+use super::logline::{at_line, go_on, leading_stamp, LineReader, LINE_TOO_LONG};
+use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 
 pub const KIND: ContextKind = ContextKind::IPCHAINS;
@@ -39,7 +40,7 @@ pub fn read(
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearGuess::new(ctx);
+    let mut years = YearHints::new(ctx);
     // The first half of a possibly wrapped record, and its line number.
     let mut pending = String::new();
     let mut pending_line: Option<u64> = None;
@@ -116,7 +117,7 @@ fn parse<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
     line_no: u64,
-    years: &YearGuess,
+    years: &YearHints,
 ) -> Result<ContextEvent<'a>, Problem> {
     let start = line
         .find(MARKER)

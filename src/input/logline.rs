@@ -8,6 +8,7 @@ use std::io::BufRead;
 use crate::model::time::{fraction_to_micros, micros_from_parts, month_from_abbrev};
 use crate::model::{Location, Provenance, SkipReason, Timestamp, YearSource};
 
+use super::year::YearHints;
 use super::{Flow, ReadContext, ReadError};
 
 /// Longest line kept. Real firewall and Zeek lines stay below 4 KiB (a Zeek dns.log row with
@@ -112,70 +113,6 @@ pub fn go_on(flow: Flow) -> Result<(), ReadError> {
     }
 }
 
-/// The year to give syslog stamps that omit it: `--year`, else the latest mail `Date:` header
-/// seen before the line, else the file's modification year.
-#[derive(Clone, Copy, Debug)]
-pub struct YearGuess {
-    flag: Option<i32>,
-    /// Year and month of the latest mail `Date:` header.
-    mail: Option<(i32, u32)>,
-    mtime: Option<i32>,
-}
-
-impl YearGuess {
-    pub fn new(ctx: &ReadContext<'_>) -> Self {
-        YearGuess {
-            flag: ctx.year,
-            mail: None,
-            mtime: ctx.mtime_year,
-        }
-    }
-
-    /// Notes a mail `Date:` header if `line` is one; returns whether it was.
-    pub fn observe(&mut self, line: &str) -> bool {
-        match parse_mail_date(line) {
-            Some(ym) => {
-                self.mail = Some(ym);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// The year for a stamp in `month`, and where it came from.
-    pub fn year_for(&self, month: u32) -> (Option<i32>, YearSource) {
-        if let Some(y) = self.flag {
-            return (Some(y), YearSource::Flag);
-        }
-        if let Some((y, m)) = self.mail {
-            // A log quoted in a mail predates the mail: a later month is from the year before.
-            let y = if month > m { y - 1 } else { y };
-            return (Some(y), YearSource::Surrounding);
-        }
-        if let Some(y) = self.mtime {
-            return (Some(y), YearSource::FileModified);
-        }
-        (None, YearSource::Unknown)
-    }
-}
-
-/// `Date: Wed, 15 Sep 2004 16:21:06 +0200` (RFC 5322; the weekday is optional) → (2004, 9).
-pub fn parse_mail_date(line: &str) -> Option<(i32, u32)> {
-    let rest = line.trim_start().strip_prefix("Date:")?;
-    let mut toks = rest.split_whitespace();
-    let mut t = toks.next()?;
-    if t.ends_with(',') {
-        t = toks.next()?;
-    }
-    let day: u32 = t.parse().ok()?;
-    let month = month_from_abbrev(toks.next()?)?;
-    let year: i32 = toks.next()?.parse().ok()?;
-    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
-        return None;
-    }
-    Some((year, month))
-}
-
 /// A parsed syslog stamp `Mon DD HH:MM:SS[.ffffff]` (month and day, no year).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyslogStamp {
@@ -241,7 +178,7 @@ fn num(s: &str) -> Option<u32> {
 
 impl SyslogStamp {
     /// The stamp as a [`Timestamp`] over `raw`, with the year from `years`.
-    pub fn timestamp<'a>(&self, raw: &'a str, years: &YearGuess) -> Timestamp<'a> {
+    pub fn timestamp<'a>(&self, raw: &'a str, years: &YearHints) -> Timestamp<'a> {
         let (year, source) = years.year_for(self.month);
         self.with_year(raw, year, source)
     }
@@ -367,7 +304,7 @@ pub fn strip_pri(s: &str) -> &str {
 
 /// The leading timestamp of a syslog line (after any `<PRI>`): a classic syslog stamp or an
 /// RFC 3339 one. Returns the timestamp and the rest of the line after it.
-pub fn leading_stamp<'a>(line: &'a str, years: &YearGuess) -> Option<(Timestamp<'a>, &'a str)> {
+pub fn leading_stamp<'a>(line: &'a str, years: &YearHints) -> Option<(Timestamp<'a>, &'a str)> {
     let s = strip_pri(line);
     if let Some(st) = syslog_stamp(s) {
         return Some((st.timestamp(&s[..st.len], years), &s[st.len..]));
@@ -547,13 +484,13 @@ mod tests {
             year: None,
             mtime_year: Some(2024),
         };
-        let mut y = YearGuess::new(&ctx);
+        let mut y = YearHints::new(&ctx);
         assert_eq!(y.year_for(8), (Some(2024), YearSource::FileModified));
         assert!(y.observe("Date: Wed, 15 Sep 2004 16:21:06 +0200"));
         assert_eq!(y.year_for(8), (Some(2004), YearSource::Surrounding));
         assert_eq!(y.year_for(12), (Some(2003), YearSource::Surrounding));
         assert!(!y.observe("Date of the incident: yesterday"));
-        let flagged = YearGuess::new(&ReadContext {
+        let flagged = YearHints::new(&ReadContext {
             path: "x",
             year: Some(2015),
             mtime_year: None,

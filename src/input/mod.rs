@@ -21,6 +21,7 @@ mod testsink;
 pub mod textcommon;
 mod textrecords;
 pub mod unified2;
+pub mod year;
 pub mod zeek;
 
 use std::path::Path;

@@ -16,9 +16,10 @@ use std::io::BufRead;
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
 use super::logline::{
-    at_line, clf_stamp_in, contains_nocase, go_on, leading_stamp, tcp_flags, LineReader, YearGuess,
+    at_line, clf_stamp_in, contains_nocase, go_on, leading_stamp, tcp_flags, LineReader,
     LINE_TOO_LONG,
 };
+use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 
 pub const KIND: ContextKind = ContextKind::NETFILTER;
@@ -29,7 +30,7 @@ pub fn read(
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearGuess::new(ctx);
+    let mut years = YearHints::new(ctx);
     while lines.next_line()? {
         let n = lines.line_no;
         let text = lines.text();
@@ -111,7 +112,7 @@ fn parse<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
     line_no: u64,
-    years: &YearGuess,
+    years: &YearHints,
 ) -> Result<ContextEvent<'a>, Option<&'static str>> {
     let Some(pos) = find_start(line) else {
         return Err(if line.contains("SRC=") && line.contains("DST=") {

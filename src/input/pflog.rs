@@ -18,9 +18,8 @@ use std::net::IpAddr;
 
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
-use super::logline::{
-    at_line, go_on, leading_stamp, tcp_flags, LineReader, YearGuess, LINE_TOO_LONG,
-};
+use super::logline::{at_line, go_on, leading_stamp, tcp_flags, LineReader, LINE_TOO_LONG};
+use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 
 pub const KIND: ContextKind = ContextKind::PFLOG;
@@ -34,7 +33,7 @@ pub fn read(
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearGuess::new(ctx);
+    let mut years = YearHints::new(ctx);
     while lines.next_line()? {
         let n = lines.line_no;
         let text = lines.text();
@@ -93,7 +92,7 @@ fn tcpdump<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
     line_no: u64,
-    years: &YearGuess,
+    years: &YearHints,
 ) -> Result<ContextEvent<'a>, Option<&'static str>> {
     let bad = Some("pflog line without its addresses");
     let rule_at = line.find("rule ").ok_or(None)?;
@@ -169,7 +168,7 @@ fn filterlog<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
     line_no: u64,
-    years: &YearGuess,
+    years: &YearHints,
 ) -> Result<ContextEvent<'a>, Option<&'static str>> {
     let bad = |why: &'static str| Some(why);
     let csv = line.trim_end().rsplit(' ').next().ok_or(None)?;

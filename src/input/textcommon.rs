@@ -5,7 +5,8 @@
 use std::io::{self, BufRead};
 use std::net::Ipv6Addr;
 
-use crate::model::time::{micros_from_parts, month_from_abbrev};
+use super::year::YearHints;
+use crate::model::time::micros_from_parts;
 use crate::model::{IpProto, Timestamp, YearSource};
 
 /// Longest line kept, in bytes. The longest real alert lines are Suricata `fast.log` lines with
@@ -165,41 +166,7 @@ pub fn parse_text_time(tok: &str) -> Option<TextTime> {
     })
 }
 
-/// What is known about the year of timestamps written without one, in the order of trust:
-/// `--year`, a date stated in the text before the alert, the file's modification year.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct YearHints {
-    pub flag: Option<i32>,
-    /// Year and month of the latest date line (a mail `Date:` header) seen so far.
-    pub surrounding: Option<(i32, u32)>,
-    pub mtime: Option<i32>,
-}
-
 impl YearHints {
-    /// Remembers a date stated on a line outside any alert.
-    pub fn observe(&mut self, line: &str) {
-        if let Some(d) = stated_date(line) {
-            self.surrounding = Some(d);
-        }
-    }
-
-    /// The year for a timestamp of month `month` and where it came from.
-    pub fn year_for(&self, month: u32) -> (Option<i32>, YearSource) {
-        if let Some(y) = self.flag {
-            return (Some(y), YearSource::Flag);
-        }
-        if let Some((y, m)) = self.surrounding {
-            // A mail is written after the alert it quotes: a later month than the mail's
-            // belongs to the year before.
-            let y = if month > m { y - 1 } else { y };
-            return (Some(y), YearSource::Surrounding);
-        }
-        if let Some(y) = self.mtime {
-            return (Some(y), YearSource::FileModified);
-        }
-        (None, YearSource::Unknown)
-    }
-
     /// The timestamp of a parsed text time, `raw` being the token as written.
     pub fn timestamp<'a>(&self, raw: &'a str, t: &TextTime) -> Timestamp<'a> {
         let (year, source) = match t.year {
@@ -220,59 +187,6 @@ impl YearHints {
             },
         }
     }
-}
-
-/// Earliest and latest years accepted from surrounding text; other four-digit numbers on a
-/// `Date:` line are not years.
-const YEAR_RANGE: std::ops::RangeInclusive<u32> = 1980..=2100;
-
-/// Year and month stated on a mail header line (`Date: Mon, 13 Aug 2001 16:39:55 -0700`,
-/// Outlook's `Sent: Monday, August 13, 2001 4:39 PM`).
-pub fn stated_date(line: &str) -> Option<(i32, u32)> {
-    let t = line.trim_start().trim_start_matches('>').trim_start();
-    let lower_head = t.get(..5).map(str::to_ascii_lowercase)?;
-    if lower_head != "date:" && lower_head != "sent:" {
-        return None;
-    }
-    let mut month = None;
-    let mut year = None;
-    for w in t[5..].split(|c: char| !c.is_ascii_alphanumeric()) {
-        if w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(y) = w.parse::<u32>() {
-                if YEAR_RANGE.contains(&y) && year.is_none() {
-                    year = Some(y as i32);
-                }
-            }
-        } else if month.is_none() && w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic()) {
-            // Three letters, or the full name: `Mon` and `Monday` are not months, `Mar` is.
-            if let Some(m) = month_from_abbrev(w) {
-                if w.len() == 3 || is_full_month(w, m) {
-                    month = Some(m);
-                }
-            }
-        }
-    }
-    Some((year?, month?))
-}
-
-fn is_full_month(w: &str, m: u32) -> bool {
-    const NAMES: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    NAMES
-        .get(m as usize - 1)
-        .is_some_and(|n| n.eq_ignore_ascii_case(w))
 }
 
 /// The protocol named between braces in a fast line (`TCP`, `IPv6-ICMP`, `PROTO:255`) or before
@@ -449,6 +363,7 @@ pub fn non_null(s: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::year::stated_date;
 
     #[test]
     fn timestamps_with_and_without_year() {

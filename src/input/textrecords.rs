@@ -16,8 +16,9 @@ use std::io::BufRead;
 use super::fast::{looks_like_fast, parse_line};
 use super::full::{build_alert, looks_like_full, RecordKind};
 use super::textcommon::{
-    dump_header, hex_row, is_dash_rule, is_separator, LineInfo, LineReader, YearHints, MAX_LINE_LEN,
+    dump_header, hex_row, is_dash_rule, is_separator, LineInfo, LineReader, MAX_LINE_LEN,
 };
+use super::year::YearHints;
 use super::{Flow, ReadContext, ReadError, Sink};
 use crate::model::{InputFormat, Location, Provenance, SkipReason};
 
