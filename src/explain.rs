@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::cluster::{self, Clusterer};
 use crate::dissect::{self, Dissection};
 use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
 use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
@@ -43,7 +44,10 @@ pub fn run<W: Write>(
 ) -> Result<Summary, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
+    let (cluster_book, hypotheses) =
+        cluster::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
     let mut ex = Explainer {
+        cluster: Clusterer::new(&kb),
         kb: &kb,
         book: &book,
         printer: Printer::new(cfg.format, out),
@@ -54,13 +58,24 @@ pub fn run<W: Write>(
         warnings_left: cfg.max_warnings,
         io_error: None,
     };
-    for path in &cfg.inputs {
+    // Context logs first, so that alerts stream out with what the logs say about their hosts.
+    for path in &input::context_first(&cfg.inputs, &cfg.read) {
         match input::read_path(path, &cfg.read, &mut ex) {
             Ok(()) => {}
             Err(ReadError::Stopped) => break,
             Err(e) => {
                 let _ = writeln!(ex.warn, "fpx: {e}");
                 ex.summary.errors.push((path.clone(), error_message(&e)));
+            }
+        }
+    }
+    if ex.io_error.is_none() {
+        let clusters = std::mem::replace(&mut ex.cluster, Clusterer::new(&kb));
+        for c in clusters.finish(&cluster_book, &hypotheses) {
+            ex.summary.clusters += 1;
+            if let Err(e) = ex.printer.cluster(&c) {
+                ex.io_error = Some(e);
+                break;
             }
         }
     }
@@ -94,6 +109,7 @@ fn error_message(e: &ReadError) -> String {
 struct Explainer<'k, 'w, W: Write> {
     kb: &'k Knowledge,
     book: &'k RuleBook,
+    cluster: Clusterer<'k>,
     printer: Printer<W>,
     summary: Summary,
     facts: Facts,
@@ -122,6 +138,11 @@ impl<W: Write> Explainer<'_, '_, W> {
             .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
             .map(signature_info);
         evidence::compute_facts(&mut self.facts, alert, &dis, sig.as_ref(), self.kb);
+        let context = self.cluster.alert_context(alert);
+        if let Some(c) = &context {
+            Clusterer::context_facts(c, &mut self.facts);
+        }
+        let cluster_id = self.cluster.alert(alert, self.summary.alerts);
         self.book.evaluate(&self.facts, &mut self.evidence);
         let intent = match self.facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
@@ -147,6 +168,8 @@ impl<W: Write> Explainer<'_, '_, W> {
             score: &score,
             intent: intent.as_deref(),
             matched,
+            cluster: Some(cluster_id),
+            context: context.as_ref(),
         };
         self.printer.alert(&e)
     }
@@ -173,6 +196,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
             .context_by_kind
             .entry(event.kind.0)
             .or_default() += 1;
+        self.cluster.context(&event);
         Flow::Continue
     }
 

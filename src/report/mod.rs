@@ -7,6 +7,7 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::cluster::{AlertContext, ClusterReport};
 use crate::dissect::Dissection;
 use crate::evidence::{Evidence, SignatureInfo};
 use crate::model::Alert;
@@ -24,6 +25,10 @@ pub struct Explained<'e, 'a> {
     pub intent: Option<&'e str>,
     /// Byte range and content of the signature's longest content match, for the payload view.
     pub matched: Option<(usize, usize)>,
+    /// The id of the alert's cluster.
+    pub cluster: Option<&'e str>,
+    /// What the context logs said about its hosts, when any were read.
+    pub context: Option<&'e AlertContext>,
 }
 
 /// Counts for the final summary line.
@@ -35,6 +40,8 @@ pub struct Summary {
     pub skipped: BTreeMap<&'static str, u64>,
     pub context_by_kind: BTreeMap<&'static str, u64>,
     pub verdicts: BTreeMap<&'static str, u64>,
+    /// Root-cause clusters reported.
+    pub clusters: u64,
     /// Inputs that could not be read to the end: (path, message).
     pub errors: Vec<(String, String)>,
 }
@@ -64,6 +71,13 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.alert(e),
             Printer::Json(p) => p.alert(e),
+        }
+    }
+
+    pub fn cluster(&mut self, c: &ClusterReport) -> io::Result<()> {
+        match self {
+            Printer::Text(p) => p.cluster(c),
+            Printer::Json(p) => p.cluster(c),
         }
     }
 

@@ -1,0 +1,507 @@
+//! Clustering: the only stage with state across records. Every alert and context event is
+//! generalised (see [`generalise`]) into a key naming its likely root cause; records with the
+//! same key form a cluster whose statistics are kept incrementally in bounded memory. At the
+//! end, clusters of one cause that spread over many ports are merged one step up the port
+//! hierarchy, and each cluster's facts are weighed by the rules in `rules/clusters.toml` and
+//! the competing explanations in `rules/hypotheses.toml`.
+//!
+//! Memory: at most [`MAX_CLUSTERS`] clusters of a few KiB each (distinct counts are
+//! k-minimum-values sketches, examples are capped), plus the host table of
+//! [`hosts::MAX_HOSTS`] entries. Nothing grows with the number of records.
+
+pub mod facts;
+pub mod generalise;
+pub mod hosts;
+pub mod hypotheses;
+pub mod sketch;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ipnetwork::IpNetwork;
+
+use crate::evidence::{Evidence, Facts, RuleBook, Value};
+use crate::knowledge::Knowledge;
+use crate::model::{Action, Alert, ContextEvent, Host};
+use crate::score::{self, Score};
+
+pub use facts::CLUSTER_KEYS;
+pub use generalise::{AddrClass, Key, Record, TcpSeen};
+pub use hosts::{HostStats, HostTable};
+pub use hypotheses::{Hypotheses, HypothesisOutcome};
+use sketch::{Distinct, Examples};
+
+/// Clusters tracked at most. Each holds six sketches of 2 KiB and a few capped example lists,
+/// about 16 KiB in the worst case, so the cap bounds the stage near 64 MiB. Julisch found a
+/// few dozen root causes behind most alarms; 4096 leaves ample room for the long tail. A record
+/// whose key would open a cluster beyond the cap joins its port-generalised cluster if that
+/// exists, else one catch-all cluster per record kind.
+pub const MAX_CLUSTERS: usize = 4096;
+
+/// Host examples kept per side of a cluster: enough to find their common prefix and to check
+/// whether any of them ever answered, small enough to compare on every record.
+pub const MAX_TRACKED_HOSTS: usize = 64;
+
+/// Examples printed per list in the report.
+pub const MAX_PRINTED_EXAMPLES: usize = 5;
+
+/// Distinct packet lengths kept per cluster (the handful that characterise a retry pattern
+/// such as 40/79/192).
+pub const MAX_LENGTHS: usize = 8;
+
+/// CLARAty's generalisation step for ports: when one cause (same rule, transport and address
+/// classes) shows up on more than this many destination ports, the ports are not part of its
+/// meaning (a scan, a P2P swarm on random ports) and its clusters merge into one "any port"
+/// cluster. Eight is above the handful of ports one service uses (HTTP on 80, 8080, 8000, ...).
+pub const PORT_SPREAD: usize = 8;
+
+/// One host remembered as an example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostEx {
+    pub text: String,
+    pub net: Option<IpNetwork>,
+    pub key: Option<hosts::HostKey>,
+}
+
+/// Statistics of one cluster, updated per record.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub id: String,
+    pub key: Key,
+    /// Order of first appearance, for stable output.
+    seq: u64,
+    pub members: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub src_hosts: Distinct,
+    pub dest_hosts: Distinct,
+    pub src_ex: Examples<HostEx>,
+    pub dest_ex: Examples<HostEx>,
+    pub src_ports: Distinct,
+    pub dest_ports: Distinct,
+    pub dest_port_ex: Examples<u16>,
+    pub with_src_port: u64,
+    pub src_ephemeral: u64,
+    pub hours: Distinct,
+    pub days: Distinct,
+    pub tcp_known: u64,
+    pub syn: u64,
+    pub syn_ack: u64,
+    pub no_syn: u64,
+    pub lengths: Examples<u32>,
+    pub max_len: Option<u32>,
+    pub deny: u64,
+    pub allow: u64,
+    /// First alert index (1-based) in the cluster, for pointing at an example.
+    pub first_alert: Option<u64>,
+    /// Ids of clusters merged into this one.
+    pub merged: Vec<String>,
+}
+
+impl Cluster {
+    fn new(id: String, key: Key, seq: u64) -> Cluster {
+        Cluster {
+            id,
+            key,
+            seq,
+            members: 0,
+            first: None,
+            last: None,
+            src_hosts: Distinct::default(),
+            dest_hosts: Distinct::default(),
+            src_ex: Examples::default(),
+            dest_ex: Examples::default(),
+            src_ports: Distinct::default(),
+            dest_ports: Distinct::default(),
+            dest_port_ex: Examples::default(),
+            with_src_port: 0,
+            src_ephemeral: 0,
+            hours: Distinct::default(),
+            days: Distinct::default(),
+            tcp_known: 0,
+            syn: 0,
+            syn_ack: 0,
+            no_syn: 0,
+            lengths: Examples::default(),
+            max_len: None,
+            deny: 0,
+            allow: 0,
+            first_alert: None,
+            merged: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, r: &Record<'_>, kb: &Knowledge, alert_index: Option<u64>) {
+        self.members += 1;
+        if self.first_alert.is_none() {
+            self.first_alert = alert_index;
+        }
+        if let Some(t) = r.micros {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.hours
+                .insert(&(t.div_euclid(3_600_000_000)).to_le_bytes());
+            self.days
+                .insert(&(t.div_euclid(86_400_000_000)).to_le_bytes());
+        }
+        if let Some(e) = r.src {
+            note_host(&mut self.src_hosts, &mut self.src_ex, &e.host);
+            if let Some(p) = e.port {
+                self.with_src_port += 1;
+                self.src_ports.insert(&p.to_le_bytes());
+                if kb.ephemeral_ranges(p).next().is_some() {
+                    self.src_ephemeral += 1;
+                }
+            }
+        }
+        if let Some(e) = r.dest {
+            note_host(&mut self.dest_hosts, &mut self.dest_ex, &e.host);
+            if let Some(p) = e.port {
+                self.dest_ports.insert(&p.to_le_bytes());
+                self.dest_port_ex.offer(p, MAX_TRACKED_HOSTS);
+            }
+        }
+        match r.tcp {
+            TcpSeen::Unknown => {}
+            TcpSeen::Syn { ack } => {
+                self.tcp_known += 1;
+                self.syn += 1;
+                if ack {
+                    self.syn_ack += 1;
+                }
+            }
+            TcpSeen::NoSyn => {
+                self.tcp_known += 1;
+                self.no_syn += 1;
+            }
+        }
+        if let Some(l) = r.ip_len {
+            self.lengths.offer(l, MAX_LENGTHS);
+            self.max_len = Some(self.max_len.map_or(l, |m| m.max(l)));
+        }
+        match r.action {
+            Some(Action::Deny) => self.deny += 1,
+            Some(Action::Allow) => self.allow += 1,
+            _ => {}
+        }
+    }
+
+    fn absorb(&mut self, o: Cluster) {
+        self.members += o.members;
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.first_alert = match (self.first_alert, o.first_alert) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.src_hosts.merge(&o.src_hosts);
+        self.dest_hosts.merge(&o.dest_hosts);
+        for h in o.src_ex.items {
+            self.src_ex.offer(h, MAX_TRACKED_HOSTS);
+        }
+        for h in o.dest_ex.items {
+            self.dest_ex.offer(h, MAX_TRACKED_HOSTS);
+        }
+        self.src_ports.merge(&o.src_ports);
+        self.dest_ports.merge(&o.dest_ports);
+        for p in o.dest_port_ex.items {
+            self.dest_port_ex.offer(p, MAX_TRACKED_HOSTS);
+        }
+        self.with_src_port += o.with_src_port;
+        self.src_ephemeral += o.src_ephemeral;
+        self.hours.merge(&o.hours);
+        self.days.merge(&o.days);
+        self.tcp_known += o.tcp_known;
+        self.syn += o.syn;
+        self.syn_ack += o.syn_ack;
+        self.no_syn += o.no_syn;
+        for l in o.lengths.items {
+            self.lengths.offer(l, MAX_LENGTHS);
+        }
+        self.max_len = self.max_len.max(o.max_len);
+        self.deny += o.deny;
+        self.allow += o.allow;
+        self.merged.push(o.id);
+        self.merged.extend(o.merged);
+    }
+}
+
+fn note_host(d: &mut Distinct, ex: &mut Examples<HostEx>, h: &Host<'_>) {
+    match h {
+        Host::Ip(std::net::IpAddr::V4(v4)) => d.insert(&v4.octets()),
+        Host::Ip(std::net::IpAddr::V6(v6)) => d.insert(&v6.octets()),
+        Host::Label { text, .. } => d.insert(text.as_bytes()),
+    }
+    if ex.items.len() < MAX_TRACKED_HOSTS {
+        let text = h.to_string();
+        if !ex.items.iter().any(|x| x.text == text) {
+            ex.items.push(HostEx {
+                text,
+                net: h.known_network(),
+                key: hosts::HostKey::of(h),
+            });
+        }
+    }
+}
+
+/// What the context logs said about an alert's hosts, as far as they were read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AlertContext {
+    pub src_connections: u32,
+    pub src_dns_queries: u32,
+    pub dest_connections: u32,
+    pub dest_dns_queries: u32,
+    /// The destination was seen sending, or answering a connection.
+    pub dest_answered: bool,
+}
+
+/// The clustering stage.
+pub struct Clusterer<'k> {
+    kb: &'k Knowledge,
+    clusters: Vec<Cluster>,
+    /// Key hash → index in `clusters`.
+    index: HashMap<u64, usize>,
+    pub hosts: HostTable,
+    /// Records that went to a coarser cluster because of [`MAX_CLUSTERS`].
+    pub overflowed: u64,
+}
+
+impl<'k> Clusterer<'k> {
+    pub fn new(kb: &'k Knowledge) -> Self {
+        Clusterer {
+            kb,
+            clusters: Vec::new(),
+            index: HashMap::new(),
+            hosts: HostTable::default(),
+            overflowed: 0,
+        }
+    }
+
+    /// Adds an alert (its 1-based index in the run) and returns its cluster id.
+    pub fn alert(&mut self, a: &Alert<'_>, index: u64) -> &str {
+        let r = Record::from_alert(a);
+        self.hosts.saw(Some(&a.src.host), false);
+        let i = self.place(&r, Some(index));
+        &self.clusters[i].id
+    }
+
+    /// Adds a context event and returns its cluster id.
+    pub fn context(&mut self, e: &ContextEvent<'_>) -> &str {
+        let r = Record::from_event(e);
+        self.hosts.context(e);
+        let i = self.place(&r, None);
+        &self.clusters[i].id
+    }
+
+    fn place(&mut self, r: &Record<'_>, alert_index: Option<u64>) -> usize {
+        let key = Key::of(r, self.kb);
+        let i = match self.find(&key) {
+            Some(i) => i,
+            None if self.clusters.len() < MAX_CLUSTERS => self.open(key),
+            None => {
+                self.overflowed += 1;
+                let coarse = key.without_port();
+                match self.find(&coarse) {
+                    Some(i) => i,
+                    None => {
+                        let catch_all = Key {
+                            is_alert: key.is_alert,
+                            label: "(further causes beyond the cluster cap)".into(),
+                            proto: None,
+                            src_class: AddrClass::Unknown,
+                            dest_class: AddrClass::Unknown,
+                            dest_port: None,
+                            reply_from: None,
+                            icmp_type: None,
+                        };
+                        match self.find(&catch_all) {
+                            Some(i) => i,
+                            None => self.open(catch_all),
+                        }
+                    }
+                }
+            }
+        };
+        self.clusters[i].add(r, self.kb, alert_index);
+        i
+    }
+
+    fn find(&self, key: &Key) -> Option<usize> {
+        let mut h = sketch::hash64(key.text().as_bytes());
+        loop {
+            match self.index.get(&h) {
+                Some(&i) if self.clusters[i].key == *key => return Some(i),
+                // Another key with the same hash: probe the next value, as `open` did.
+                Some(_) => h = h.wrapping_add(1),
+                None => return None,
+            }
+        }
+    }
+
+    fn open(&mut self, key: Key) -> usize {
+        let mut h = sketch::hash64(key.text().as_bytes());
+        while self.index.contains_key(&h) {
+            h = h.wrapping_add(1);
+        }
+        let i = self.clusters.len();
+        self.index.insert(h, i);
+        self.clusters
+            .push(Cluster::new(format!("c{:012x}", h >> 16), key, i as u64));
+        i
+    }
+
+    /// What the records read so far say about an alert's hosts; `None` when no context log
+    /// has been read.
+    pub fn alert_context(&self, a: &Alert<'_>) -> Option<AlertContext> {
+        if self.hosts.context_events == 0 {
+            return None;
+        }
+        let s = self.hosts.get(&a.src.host).copied().unwrap_or_default();
+        let d = self.hosts.get(&a.dest.host).copied().unwrap_or_default();
+        Some(AlertContext {
+            src_connections: s.connections,
+            src_dns_queries: s.dns_queries,
+            dest_connections: d.connections,
+            dest_dns_queries: d.dns_queries,
+            dest_answered: d.ctx_sent > 0 || d.answered > 0,
+        })
+    }
+
+    /// Adds the alert-context facts (`context.*`) to an alert's facts.
+    pub fn context_facts(ctx: &AlertContext, facts: &mut Facts) {
+        let n = |v: u32| Value::Num(f64::from(v));
+        facts.set_named("context.read", Value::Bool(true));
+        facts.set_named("context.src_connections", n(ctx.src_connections));
+        facts.set_named("context.src_dns_queries", n(ctx.src_dns_queries));
+        facts.set_named("context.dest_connections", n(ctx.dest_connections));
+        facts.set_named("context.dest_dns_queries", n(ctx.dest_dns_queries));
+        facts.set_named("context.dest_answered", Value::Bool(ctx.dest_answered));
+    }
+
+    /// Number of clusters so far.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    /// Merges, weighs and describes every cluster, in order of first appearance.
+    pub fn finish(self, book: &RuleBook, hyps: &Hypotheses) -> Vec<ClusterReport> {
+        let kb = self.kb;
+        let hosts = self.hosts;
+        let clusters = merge_port_spread(self.clusters);
+        let mut out = Vec::with_capacity(clusters.len());
+        let mut ev = Vec::new();
+        for c in clusters {
+            let f = facts::compute(&c, &hosts, kb);
+            book.evaluate(&f, &mut ev);
+            let score = score::score(book, None, &ev);
+            let outcome = hyps.weigh(&f);
+            out.push(ClusterReport {
+                pattern: facts::pattern(&f),
+                src_examples: examples(&c.src_ex),
+                dest_examples: examples(&c.dest_ex),
+                evidence: ev.clone(),
+                score,
+                hypotheses: outcome,
+                facts: f,
+                cluster: c,
+            });
+        }
+        out
+    }
+}
+
+fn examples(ex: &Examples<HostEx>) -> Vec<String> {
+    ex.items
+        .iter()
+        .take(MAX_PRINTED_EXAMPLES)
+        .map(|h| h.text.clone())
+        .collect()
+}
+
+/// Merges the clusters of one cause that differ only in destination port, when they spread
+/// over more than [`PORT_SPREAD`] ports.
+fn merge_port_spread(clusters: Vec<Cluster>) -> Vec<Cluster> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in clusters.iter().enumerate() {
+        if c.key.dest_port.is_some() {
+            groups
+                .entry(c.key.without_port().text())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut target: Vec<Option<usize>> = vec![None; clusters.len()];
+    for members in groups.values().filter(|m| m.len() > PORT_SPREAD) {
+        let head = members[0];
+        for &m in members {
+            target[m] = Some(head);
+        }
+    }
+    let mut slots: Vec<Option<Cluster>> = clusters.into_iter().map(Some).collect();
+    for i in 0..slots.len() {
+        let Some(head) = target[i] else { continue };
+        if head == i {
+            let c = slots[i].as_mut().expect("head present");
+            let coarse = c.key.without_port();
+            c.merged.push(std::mem::replace(&mut c.id, coarse.id()));
+            c.key = coarse;
+        } else if let Some(c) = slots[i].take() {
+            slots[head].as_mut().expect("head present").absorb(c);
+        }
+    }
+    let mut out: Vec<Cluster> = slots.into_iter().flatten().collect();
+    out.sort_by_key(|c| c.seq);
+    out
+}
+
+/// Everything concluded about one cluster, for the reporters.
+#[derive(Clone, Debug)]
+pub struct ClusterReport {
+    pub cluster: Cluster,
+    pub facts: Facts,
+    /// The pattern in words.
+    pub pattern: String,
+    pub src_examples: Vec<String>,
+    pub dest_examples: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub score: Score,
+    pub hypotheses: HypothesisOutcome,
+}
+
+/// The rule files of the cluster stage, embedded; `--evidence-rules DIR` replaces either with
+/// a file of the same name.
+pub const FILES: [(&str, &str); 2] = [
+    ("clusters.toml", include_str!("../../rules/clusters.toml")),
+    (
+        "hypotheses.toml",
+        include_str!("../../rules/hypotheses.toml"),
+    ),
+];
+
+/// Loads the cluster evidence rules and the hypotheses.
+pub fn load_rules(dir: Option<&Path>) -> Result<(RuleBook, Hypotheses), String> {
+    let text = |name: &str, embedded: &'static str| -> Result<(String, String), String> {
+        match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+            Some(p) => std::fs::read_to_string(&p)
+                .map(|t| (p.display().to_string(), t))
+                .map_err(|e| format!("{}: {e}", p.display())),
+            None => Ok((format!("rules/{name}"), embedded.to_string())),
+        }
+    };
+    let (origin, t) = text(FILES[0].0, FILES[0].1)?;
+    let mut book = RuleBook::with_vocabulary(CLUSTER_KEYS);
+    book.add_file(&origin, &t)?;
+    let (origin, t) = text(FILES[1].0, FILES[1].1)?;
+    let hyps = Hypotheses::parse(&origin, &t)?;
+    Ok((book, hyps))
+}
