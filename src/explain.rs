@@ -23,6 +23,8 @@ pub struct ExplainConfig {
     pub evidence_dir: Option<PathBuf>,
     /// Most warnings about skipped records printed per run; the rest are only counted.
     pub max_warnings: usize,
+    /// Print clusters and the summary only.
+    pub clusters_only: bool,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -56,6 +58,7 @@ pub fn run<W: Write>(
         evidence: Vec::new(),
         warn,
         warnings_left: cfg.max_warnings,
+        clusters_only: cfg.clusters_only,
         io_error: None,
     };
     // Context logs first, so that alerts stream out with what the logs say about their hosts.
@@ -116,6 +119,7 @@ struct Explainer<'k, 'w, W: Write> {
     evidence: Vec<Evidence>,
     warn: &'w mut dyn Write,
     warnings_left: usize,
+    clusters_only: bool,
     io_error: Option<io::Error>,
 }
 
@@ -171,6 +175,9 @@ impl<W: Write> Explainer<'_, '_, W> {
             cluster: Some(cluster_id),
             context: context.as_ref(),
         };
+        if self.clusters_only {
+            return Ok(());
+        }
         self.printer.alert(&e)
     }
 }

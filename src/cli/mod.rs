@@ -50,6 +50,10 @@ pub struct ExplainFlags {
     /// Most warnings about skipped records to print (the rest are counted in the summary).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_warnings: usize,
+    /// Print only the root-cause clusters and the summary, not one report per alert (for
+    /// floods: every alert is still explained, scored and counted).
+    #[arg(long)]
+    pub clusters_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -88,6 +92,7 @@ impl ExplainFlags {
             knowledge_dir: self.knowledge,
             evidence_dir: self.evidence_rules,
             max_warnings: self.max_warnings,
+            clusters_only: self.clusters_only,
         })
     }
 }
