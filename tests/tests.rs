@@ -2,6 +2,7 @@
 
 mod clusters;
 mod examples;
+mod flood;
 mod hostile;
 mod schema;
 mod util;
