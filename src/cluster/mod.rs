@@ -35,7 +35,7 @@ use sketch::{Distinct, Examples};
 /// about 16 KiB in the worst case, so the cap bounds the stage near 64 MiB. Julisch found a
 /// few dozen root causes behind most alarms; 4096 leaves ample room for the long tail. A record
 /// whose key would open a cluster beyond the cap joins its port-generalised cluster if that
-/// exists, else one catch-all cluster per record kind.
+/// exists, else one catch-all cluster per record kind (so at most two beyond the cap).
 pub const MAX_CLUSTERS: usize = 4096;
 
 /// Host examples kept per side of a cluster: enough to find their common prefix and to check
@@ -504,4 +504,144 @@ pub fn load_rules(dir: Option<&Path>) -> Result<(RuleBook, Hypotheses), String> 
     let (origin, t) = text(FILES[1].0, FILES[1].1)?;
     let hyps = Hypotheses::parse(&origin, &t)?;
     Ok((book, hyps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContextKind, Endpoint, Location, Provenance};
+    use std::borrow::Cow;
+
+    fn event(
+        src: &str,
+        sport: u16,
+        dst: &str,
+        dport: u16,
+        flags: Option<&'static str>,
+    ) -> ContextEvent<'static> {
+        let mut e = ContextEvent::new(
+            Provenance {
+                path: Cow::Borrowed("t"),
+                location: Location::Line(1),
+            },
+            ContextKind::NETFILTER,
+        );
+        e.proto = Some(crate::model::IpProto::TCP);
+        e.action = Some(Action::Deny);
+        e.src = Some(Endpoint {
+            host: Host::Ip(src.parse().unwrap()),
+            port: Some(sport),
+        });
+        e.dest = Some(Endpoint {
+            host: Host::Ip(dst.parse().unwrap()),
+            port: Some(dport),
+        });
+        e.tcp_flags = flags.map(Cow::Borrowed);
+        e.ip_len = Some(48);
+        e
+    }
+
+    fn kb() -> Knowledge {
+        Knowledge::embedded().unwrap()
+    }
+
+    #[test]
+    fn one_cause_one_cluster_with_counts() {
+        let kb = kb();
+        let mut c = Clusterer::new(&kb);
+        let mut ids = Vec::new();
+        for i in 0..30u8 {
+            let dst = format!("93.184.{i}.10");
+            ids.push(
+                c.context(&event(
+                    "10.0.0.7",
+                    40000 + u16::from(i),
+                    &dst,
+                    445,
+                    Some("S"),
+                ))
+                .to_string(),
+            );
+        }
+        assert!(ids.iter().all(|x| x == &ids[0]));
+        let (book, hyps) = load_rules(None).unwrap();
+        let out = c.finish(&book, &hyps);
+        assert_eq!(out.len(), 1);
+        let r = &out[0];
+        assert_eq!(r.cluster.id, ids[0]);
+        assert_eq!(r.cluster.members, 30);
+        assert_eq!(r.cluster.dest_hosts.count(), 30);
+        assert_eq!(r.cluster.src_hosts.count(), 1);
+        assert!(
+            r.evidence.iter().any(|e| e.id == "syn-fan-out"),
+            "{:?}",
+            r.evidence
+        );
+        let worm = r
+            .hypotheses
+            .list
+            .iter()
+            .find(|h| h.id == "worm-scan")
+            .unwrap();
+        assert!(worm.favoured, "{:?}", r.hypotheses);
+        assert_eq!(
+            r.facts.get_named("cluster.dest_prefix"),
+            Some(&Value::Str("93.184.0.0/16".into()))
+        );
+    }
+
+    #[test]
+    fn many_ports_of_one_cause_merge_and_keep_their_ids() {
+        let kb = kb();
+        let mut c = Clusterer::new(&kb);
+        let mut ids = std::collections::BTreeSet::new();
+        for p in 0..(PORT_SPREAD as u16 + 4) {
+            ids.insert(
+                c.context(&event("203.0.113.5", 50000, "10.1.1.1", 20 + p, Some("S")))
+                    .to_string(),
+            );
+        }
+        assert_eq!(ids.len(), PORT_SPREAD + 4);
+        // Another cause on few ports stays apart.
+        c.context(&event("10.1.1.1", 50000, "192.168.0.1", 80, Some("S")));
+        let (book, hyps) = load_rules(None).unwrap();
+        let out = c.finish(&book, &hyps);
+        assert_eq!(out.len(), 2);
+        let merged: std::collections::BTreeSet<String> =
+            out[0].cluster.merged.iter().cloned().collect();
+        assert_eq!(merged, ids);
+        assert_eq!(out[0].cluster.members, PORT_SPREAD as u64 + 4);
+        assert_eq!(out[0].cluster.key.dest_port, None);
+    }
+
+    #[test]
+    fn the_number_of_clusters_is_capped() {
+        let kb = kb();
+        let mut c = Clusterer::new(&kb);
+        let mut e = event("10.0.0.1", 40000, "10.0.0.2", 80, None);
+        for i in 0..(MAX_CLUSTERS + 50) {
+            e.subtype = Some(Cow::Owned(format!("rule{i}")));
+            c.context(&e);
+        }
+        // The cap, plus the one catch-all cluster for context events.
+        assert_eq!(c.len(), MAX_CLUSTERS + 1);
+        assert_eq!(c.overflowed, 50);
+    }
+
+    #[test]
+    fn alert_context_appears_once_logs_are_read() {
+        let kb = kb();
+        let mut c = Clusterer::new(&kb);
+        let a = Alert::new(
+            Provenance {
+                path: Cow::Borrowed("a"),
+                location: Location::Line(1),
+            },
+            crate::model::InputFormat::Fast,
+            crate::model::Timestamp::unparsed(""),
+        );
+        assert_eq!(c.alert_context(&a), None);
+        c.context(&event("10.0.0.1", 1, "10.0.0.2", 2, None));
+        assert_eq!(c.alert_context(&a), Some(AlertContext::default()));
+    }
 }
