@@ -440,9 +440,17 @@ fn merge_port_spread(clusters: Vec<Cluster>) -> Vec<Cluster> {
                 .push(i);
         }
     }
+    // A cluster already holding the port-less key (records without a port) takes the group in.
+    let portless: HashMap<String, usize> = clusters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.key.dest_port.is_none())
+        .map(|(i, c)| (c.key.text(), i))
+        .collect();
     let mut target: Vec<Option<usize>> = vec![None; clusters.len()];
-    for members in groups.values().filter(|m| m.len() > PORT_SPREAD) {
-        let head = members[0];
+    for (text, members) in groups.iter().filter(|(_, m)| m.len() > PORT_SPREAD) {
+        let head = portless.get(text).copied().unwrap_or(members[0]);
+        target[head] = Some(head);
         for &m in members {
             target[m] = Some(head);
         }
@@ -452,9 +460,11 @@ fn merge_port_spread(clusters: Vec<Cluster>) -> Vec<Cluster> {
         let Some(head) = target[i] else { continue };
         if head == i {
             let c = slots[i].as_mut().expect("head present");
-            let coarse = c.key.without_port();
-            c.merged.push(std::mem::replace(&mut c.id, coarse.id()));
-            c.key = coarse;
+            if c.key.dest_port.is_some() {
+                let coarse = c.key.without_port();
+                c.merged.push(std::mem::replace(&mut c.id, coarse.id()));
+                c.key = coarse;
+            }
         } else if let Some(c) = slots[i].take() {
             slots[head].as_mut().expect("head present").absorb(c);
         }

@@ -10,7 +10,7 @@ pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Supports, Template};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 3] = [
+pub const FILES: [(&str, &str); 4] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -20,6 +20,7 @@ pub const FILES: [(&str, &str); 3] = [
         "true-positive.toml",
         include_str!("../../rules/true-positive.toml"),
     ),
+    ("context.toml", include_str!("../../rules/context.toml")),
 ];
 
 /// Rule files in the same directory that belong to other stages (the cluster stage's facts
