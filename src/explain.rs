@@ -146,7 +146,6 @@ impl<W: Write> Explainer<'_, '_, W> {
         if let Some(c) = &context {
             Clusterer::context_facts(c, &mut self.facts);
         }
-        let cluster_id = self.cluster.alert(alert, self.summary.alerts);
         self.book.evaluate(&self.facts, &mut self.evidence);
         let intent = match self.facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
@@ -158,6 +157,9 @@ impl<W: Write> Explainer<'_, '_, W> {
             _ => None,
         };
         let matched = num(&self.facts, "match.offset").zip(num(&self.facts, "match.len"));
+        let cluster_id = self
+            .cluster
+            .alert(alert, self.summary.alerts, score.fp_probability);
         *self
             .summary
             .verdicts

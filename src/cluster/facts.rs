@@ -72,6 +72,8 @@ keys! {
     "cluster.dest_host_initiates" => "the single destination host was seen as a source elsewhere in the input",
     "cluster.deny_share" => "share of records a firewall denied",
     "cluster.icmp_type" => "ICMP type, for ICMP clusters",
+    "cluster.alerts_fp_mean" => "mean false-positive probability of the member alerts, each scored on its own",
+    "cluster.first_alert" => "index of the first member alert in this run",
 }
 
 fn class_of_side(c: &Cluster, src: bool) -> &AddrClass {
@@ -335,6 +337,16 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
     }
     if c.deny + c.allow > 0 {
         s("cluster.deny_share", share(c.deny, c.members));
+    }
+    if c.alerts_scored > 0 {
+        let mean = c.alert_p_sum / c.alerts_scored as f64;
+        s(
+            "cluster.alerts_fp_mean",
+            num((mean * 1000.0).round() / 1000.0),
+        );
+    }
+    if let Some(i) = c.first_alert {
+        s("cluster.first_alert", num(i as f64));
     }
     if k.proto == Some(IpProto::ICMP) {
         if let Some(t) = k.icmp_type {

@@ -94,6 +94,9 @@ pub struct Cluster {
     pub allow: u64,
     /// First alert index (1-based) in the cluster, for pointing at an example.
     pub first_alert: Option<u64>,
+    /// Sum of the members' own false-positive probabilities (alerts only), and how many.
+    pub alert_p_sum: f64,
+    pub alerts_scored: u64,
     /// Ids of clusters merged into this one.
     pub merged: Vec<String>,
 }
@@ -127,6 +130,8 @@ impl Cluster {
             deny: 0,
             allow: 0,
             first_alert: None,
+            alert_p_sum: 0.0,
+            alerts_scored: 0,
             merged: Vec::new(),
         }
     }
@@ -225,6 +230,8 @@ impl Cluster {
             self.lengths.offer(l, MAX_LENGTHS);
         }
         self.max_len = self.max_len.max(o.max_len);
+        self.alert_p_sum += o.alert_p_sum;
+        self.alerts_scored += o.alerts_scored;
         self.deny += o.deny;
         self.allow += o.allow;
         self.merged.push(o.id);
@@ -283,12 +290,16 @@ impl<'k> Clusterer<'k> {
         }
     }
 
-    /// Adds an alert (its 1-based index in the run) and returns its cluster id.
-    pub fn alert(&mut self, a: &Alert<'_>, index: u64) -> &str {
+    /// Adds an alert (its 1-based index in the run, and the false-positive probability it
+    /// was scored with on its own) and returns its cluster id.
+    pub fn alert(&mut self, a: &Alert<'_>, index: u64, fp_probability: f64) -> &str {
         let r = Record::from_alert(a);
         self.hosts.saw(Some(&a.src.host), false);
         let i = self.place(&r, Some(index));
-        &self.clusters[i].id
+        let c = &mut self.clusters[i];
+        c.alert_p_sum += fp_probability;
+        c.alerts_scored += 1;
+        &c.id
     }
 
     /// Adds a context event and returns its cluster id.
@@ -653,5 +664,14 @@ mod tests {
         assert_eq!(c.alert_context(&a), None);
         c.context(&event("10.0.0.1", 1, "10.0.0.2", 2, None));
         assert_eq!(c.alert_context(&a), Some(AlertContext::default()));
+        let id = c.alert(&a, 1, 0.9).to_string();
+        c.alert(&a, 2, 0.7);
+        let (book, hyps) = load_rules(None).unwrap();
+        let out = c.finish(&book, &hyps);
+        let r = out.iter().find(|r| r.cluster.id == id).unwrap();
+        assert_eq!(
+            r.facts.get_named("cluster.alerts_fp_mean"),
+            Some(&Value::Num(0.8))
+        );
     }
 }
