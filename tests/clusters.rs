@@ -280,3 +280,57 @@ fn a_flood_from_five_causes_comes_out_as_five_clusters_in_flat_memory() {
         "peak {peak} KiB for 40k alerts vs {small_peak} KiB for 5k"
     );
 }
+
+/// Evidence ids of the cluster whose label contains `label` and whose facts match `fact`.
+fn evidence_of(
+    lines: &[serde_json::Value],
+    pick: &dyn Fn(&serde_json::Value) -> bool,
+) -> Vec<String> {
+    let c = clusters(lines)
+        .into_iter()
+        .find(|c| pick(c))
+        .unwrap_or_else(|| panic!("no such cluster in {lines:?}"));
+    c["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn firewall_chatter_patterns_are_named() {
+    let dir = temp_dir("chatter");
+    let mut log = String::new();
+    for i in 0..6 {
+        // NetBIOS name service broadcasts from several inside hosts.
+        log.push_str(&format!("Jun  1 00:00:0{i} gw kernel: DROP IN=eth1 OUT= SRC=192.168.1.{} DST=192.168.1.255 LEN=78 TTL=128 ID={i} PROTO=UDP SPT=137 DPT=137 LEN=58\n", 10 + i));
+        // Late DNS replies to client ports.
+        log.push_str(&format!("Jun  1 00:01:0{i} gw kernel: DROP IN=eth0 OUT= SRC=9.9.9.9 DST=192.168.1.{} LEN=120 TTL=57 ID={i} PROTO=UDP SPT=53 DPT={} LEN=100\n", 10 + i, 40000 + i * 7));
+        // Port unreachables coming back.
+        log.push_str(&format!("Jun  1 00:02:0{i} gw kernel: DROP IN=eth0 OUT= SRC=93.184.216.{} DST=192.168.1.10 LEN=56 TTL=50 ID={i} PROTO=ICMP TYPE=3 CODE=3\n", 30 + i));
+        // mDNS chatter.
+        log.push_str(&format!("Jun  1 00:03:0{i} gw kernel: DROP IN=eth1 OUT= SRC=192.168.1.{} DST=224.0.0.251 LEN=80 TTL=255 ID={i} PROTO=UDP SPT=5353 DPT=5353 LEN=60\n", 10 + i));
+    }
+    let p = write(&dir, "fw.log", log.as_bytes());
+    let lines = explain_json(&[&p], &[]);
+    assert_eq!(clusters(&lines).len(), 4, "{lines:?}");
+    let f = |k: &'static str, v: serde_json::Value| move |c: &serde_json::Value| c["facts"][k] == v;
+    let nb = evidence_of(&lines, &f("cluster.dest_port", 137.0.into()));
+    assert!(
+        nb.contains(&"netbios-broadcast".into()) && nb.contains(&"broadcast-chatter".into()),
+        "{nb:?}"
+    );
+    let dns = evidence_of(&lines, &f("cluster.reply_from", 53.0.into()));
+    assert!(
+        dns.contains(&"service-reply-to-closed-port".into()),
+        "{dns:?}"
+    );
+    let icmp = evidence_of(&lines, &f("cluster.icmp_type", 3.0.into()));
+    assert!(icmp.contains(&"icmp-unreachable".into()), "{icmp:?}");
+    let mc = evidence_of(&lines, &f("cluster.dest_class", "multicast".into()));
+    assert!(mc.contains(&"multicast-chatter".into()), "{mc:?}");
+    for c in clusters(&lines) {
+        assert_eq!(c["verdict"], "false_positive", "{c}");
+    }
+}
