@@ -281,7 +281,7 @@ fn a_flood_from_five_causes_comes_out_as_five_clusters_in_flat_memory() {
     );
 }
 
-/// Evidence ids of the cluster whose label contains `label` and whose facts match `fact`.
+/// Evidence ids of the first cluster that `pick` accepts.
 fn evidence_of(
     lines: &[serde_json::Value],
     pick: &dyn Fn(&serde_json::Value) -> bool,
