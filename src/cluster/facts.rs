@@ -381,7 +381,9 @@ pub fn pattern(f: &Facts) -> String {
             let _ = write!(s, " ({n})");
         }
     } else if let Some(p) = g("cluster.dest_ports").filter(|n| n != "0") {
-        let _ = write!(s, " on {p} ports");
+        let estimated = p.parse::<usize>().is_ok_and(|n| n >= super::sketch::KMV_K);
+        let about = if estimated { "about " } else { "" };
+        let _ = write!(s, " on {about}{p} ports");
     }
     if let Some(p) = g("cluster.reply_from") {
         let _ = write!(s, " from service port {p}");

@@ -378,8 +378,9 @@ impl Key {
         let sp = port_key(r.proto, r.src.and_then(|e| e.port), kb);
         let dp = port_key(r.proto, r.dest.and_then(|e| e.port), kb);
         let (dest_port, reply_from) = match (sp, dp) {
-            // A service answering a client: the client's port varies, the service does not.
-            (PortLevel::Service(s), PortLevel::Ephemeral(_) | PortLevel::Port(_)) if s < 1024 => {
+            // A well-known service answering a client: the client's port varies (and may by
+            // chance be another registered port, such as 1900), the service's does not.
+            (PortLevel::Service(s), d) if s < 1024 && d.port().is_some_and(|p| p >= 1024) => {
                 (None, Some(s))
             }
             _ => (dp.port(), None),
@@ -542,5 +543,15 @@ mod tests {
         r.dest = Some(&src);
         let k = Key::of(&r, &kb);
         assert_eq!((k.dest_port, k.reply_from), (None, Some(53)));
+        let ssdp = Endpoint {
+            host: Host::parse("10.0.0.1"),
+            port: Some(1900),
+        };
+        r.dest = Some(&ssdp);
+        assert_eq!(
+            Key::of(&r, &kb),
+            k,
+            "a reply to a client port that is also registered"
+        );
     }
 }

@@ -124,9 +124,15 @@ fn a_million_alerts_from_five_causes_are_five_clusters_in_bounded_memory() {
         "flood: peak RSS {small_peak} KiB for 100k alerts, {peak} KiB for 1M; {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    assert_eq!(clusters(&small).len(), 5);
+    let seen = |cs: &[&serde_json::Value]| -> Vec<String> {
+        cs.iter()
+            .map(|c| format!("{} {}", c["members"], c["pattern"]))
+            .collect()
+    };
+    let cs = clusters(&small);
+    assert_eq!(cs.len(), 5, "{:#?}", seen(&cs));
     let cs = clusters(&lines);
-    assert_eq!(cs.len(), 5);
+    assert_eq!(cs.len(), 5, "{:#?}", seen(&cs));
     let total: u64 = cs.iter().map(|c| c["members"].as_u64().unwrap()).sum();
     assert_eq!(total, 1_000_000);
     assert!(peak < small_peak * 2, "{peak} KiB vs {small_peak} KiB");
