@@ -152,6 +152,7 @@ fn main() {
         max_warnings: 0,
         pcaps: vec![],
         signatures: Default::default(),
+        clusters_only: false,
     };
     let explain = median(
         || {

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::cluster::{self, Clusterer};
 use crate::dissect::{self, Dissection};
 use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
 use crate::flow::PcapIndex;
@@ -29,6 +30,8 @@ pub struct ExplainConfig {
     pub pcaps: Vec<String>,
     /// Rule sets, maps and variables (`--rules`, `--sid-msg-map`, ...).
     pub signatures: SignatureConfig,
+    /// Print clusters and the summary only.
+    pub clusters_only: bool,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -79,7 +82,10 @@ pub fn run<W: Write>(
             sigs.warnings.len() - MAX_SIGNATURE_WARNINGS
         );
     }
+    let (cluster_book, hypotheses) =
+        cluster::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
     let mut ex = Explainer {
+        cluster: Clusterer::new(&kb),
         kb: &kb,
         book: &book,
         pcap: pcap.as_ref(),
@@ -90,15 +96,27 @@ pub fn run<W: Write>(
         evidence: Vec::new(),
         warn,
         warnings_left: cfg.max_warnings,
+        clusters_only: cfg.clusters_only,
         io_error: None,
     };
-    for path in &cfg.inputs {
+    // Context logs first, so that alerts stream out with what the logs say about their hosts.
+    for path in &input::context_first(&cfg.inputs, &cfg.read) {
         match input::read_path(path, &cfg.read, &mut ex) {
             Ok(()) => {}
             Err(ReadError::Stopped) => break,
             Err(e) => {
                 let _ = writeln!(ex.warn, "fpx: {e}");
                 ex.summary.errors.push((path.clone(), error_message(&e)));
+            }
+        }
+    }
+    if ex.io_error.is_none() {
+        let clusters = std::mem::replace(&mut ex.cluster, Clusterer::new(&kb));
+        for c in clusters.finish(&cluster_book, &hypotheses) {
+            ex.summary.clusters += 1;
+            if let Err(e) = ex.printer.cluster(&c) {
+                ex.io_error = Some(e);
+                break;
             }
         }
     }
@@ -134,12 +152,14 @@ struct Explainer<'k, 'w, W: Write> {
     book: &'k RuleBook,
     pcap: Option<&'k PcapIndex>,
     sigs: &'k SignatureContext,
+    cluster: Clusterer<'k>,
     printer: Printer<W>,
     summary: Summary,
     facts: Facts,
     evidence: Vec<Evidence>,
     warn: &'w mut dyn Write,
     warnings_left: usize,
+    clusters_only: bool,
     io_error: Option<io::Error>,
 }
 
@@ -193,6 +213,10 @@ impl<W: Write> Explainer<'_, '_, W> {
         if let Some(ra) = &analysis {
             evidence::compute_rule_facts(&mut self.facts, alert, &dis, ra);
         }
+        let context = self.cluster.alert_context(alert);
+        if let Some(c) = &context {
+            Clusterer::context_facts(c, &mut self.facts);
+        }
         self.book.evaluate(&self.facts, &mut self.evidence);
         let intent = match self.facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
@@ -211,6 +235,9 @@ impl<W: Write> Explainer<'_, '_, W> {
                 .map(|(o, l)| std::iter::once(o..o + l).collect())
                 .unwrap_or_default(),
         };
+        let cluster_id = self
+            .cluster
+            .alert(alert, self.summary.alerts, score.fp_probability);
         *self
             .summary
             .verdicts
@@ -226,7 +253,12 @@ impl<W: Write> Explainer<'_, '_, W> {
             score: &score,
             intent: intent.as_deref(),
             marks: &marks,
+            cluster: Some(cluster_id),
+            context: context.as_ref(),
         };
+        if self.clusters_only {
+            return Ok(());
+        }
         self.printer.alert(&e)
     }
 }
@@ -261,6 +293,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
             .context_by_kind
             .entry(event.kind.0)
             .or_default() += 1;
+        self.cluster.context(&event);
         Flow::Continue
     }
 

@@ -7,6 +7,7 @@
 //! ```
 
 pub mod cli;
+pub mod cluster;
 pub mod decode;
 pub mod dissect;
 pub mod evidence;

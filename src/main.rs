@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         }
         Command::Facts => {
             let mut out = io::stdout().lock();
-            for (k, doc) in fpx::evidence::KEYS {
+            for (k, doc) in fpx::evidence::KEYS.iter().chain(fpx::cluster::CLUSTER_KEYS) {
                 if writeln!(out, "{k:32} {doc}").is_err() {
                     break;
                 }

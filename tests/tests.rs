@@ -1,6 +1,8 @@
 //! Integration tests: run the real `fpx` binary on the bundled examples and hand-made inputs.
 
+mod clusters;
 mod examples;
+mod flood;
 mod hostile;
 mod pcap_join;
 mod schema;

@@ -98,6 +98,10 @@ pub struct ExplainFlags {
     /// HOME_NET as a rule address list, e.g. "[10.0.0.0/8,192.168.0.0/16]" (overrides --vars).
     #[arg(long, value_name = "CIDRS")]
     pub home_net: Option<String>,
+    /// Print only the root-cause clusters and the summary, not one report per alert (for
+    /// floods: every alert is still explained, scored and counted).
+    #[arg(long)]
+    pub clusters_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -176,6 +180,7 @@ impl ExplainFlags {
                 vars: self.vars,
                 home_net: self.home_net,
             },
+            clusters_only: self.clusters_only,
         })
     }
 }

@@ -174,7 +174,17 @@ keys! {
     "flow.pkts_toserver" => "packets seen from client to server",
     "flow.pkts_toclient" => "packets seen from server to client",
     "flow.handshake_seen" => "a TCP handshake was seen for the flow",
+    "context.read" => "context logs (firewall, Zeek) were read before this alert",
+    "context.src_connections" => "connections of the source in the context logs read before the alert",
+    "context.src_dns_queries" => "DNS queries the source made, in the context logs read before the alert",
+    "context.dest_connections" => "connections of the destination in the context logs",
+    "context.dest_dns_queries" => "DNS queries the destination made, in the context logs",
+    "context.dest_answered" => "the destination was seen sending, or answering a connection, in the context logs",
 }
+
+/// A list of fact names with their meaning: the alert vocabulary [`KEYS`], or another stage's
+/// (the cluster stage has its own), so that one rule engine serves both.
+pub type Vocabulary = &'static [(&'static str, &'static str)];
 
 /// Index of a fact name in [`KEYS`]. Facts are set by name about a hundred times per alert,
 /// so the names are hashed once rather than compared one by one (a linear search measured 4 %
@@ -188,35 +198,67 @@ pub fn key_index(name: &str) -> Option<usize> {
         .copied()
 }
 
-/// The facts of one alert: one slot per key.
+/// Index of a fact name in a vocabulary.
+pub fn index_in(keys: Vocabulary, name: &str) -> Option<usize> {
+    keys.iter().position(|(k, _)| *k == name)
+}
+
+/// The facts of one alert (or of one cluster): one slot per key of its vocabulary.
 #[derive(Clone, Debug)]
 pub struct Facts {
+    keys: Vocabulary,
     values: Vec<Option<Value>>,
 }
 
 impl Default for Facts {
     fn default() -> Self {
-        Facts {
-            values: vec![None; KEYS.len()],
-        }
+        Facts::with_vocabulary(KEYS)
     }
 }
 
 impl Facts {
+    /// An empty table over another vocabulary.
+    pub fn with_vocabulary(keys: Vocabulary) -> Self {
+        Facts {
+            keys,
+            values: vec![None; keys.len()],
+        }
+    }
+
+    pub fn vocabulary(&self) -> Vocabulary {
+        self.keys
+    }
+
+    /// Forgets every value.
+    pub fn clear(&mut self) {
+        self.values.iter_mut().for_each(|v| *v = None);
+    }
+
+    /// Sets a fact by name; returns false (and sets nothing) when the name is not in the
+    /// vocabulary. For stages that add facts of their own, such as alert context.
+    pub fn set_named(&mut self, name: &str, v: Value) -> bool {
+        match index_in(self.keys, name) {
+            Some(i) => {
+                self.values[i] = Some(v);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn get(&self, idx: usize) -> Option<&Value> {
         self.values.get(idx).and_then(|v| v.as_ref())
     }
 
     pub fn get_named(&self, name: &str) -> Option<&Value> {
-        key_index(name).and_then(|i| self.get(i))
+        index_in(self.keys, name).and_then(|i| self.get(i))
     }
 
     fn set(&mut self, name: &'static str, v: Value) {
         // Names are checked by the unit test `every_set_key_exists`; an unknown name here is a
         // programming error, caught in debug builds.
-        match key_index(name) {
-            Some(i) => self.values[i] = Some(v),
-            None => debug_assert!(false, "unknown fact key {name}"),
+        if !self.set_named(name, v) {
+            debug_assert!(false, "unknown fact key {name}");
         }
     }
 
@@ -240,7 +282,8 @@ impl Facts {
 
     /// All present facts, for JSON debugging output.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        KEYS.iter()
+        self.keys
+            .iter()
             .zip(&self.values)
             .filter_map(|((k, _), v)| v.as_ref().map(|v| (*k, v)))
     }
@@ -265,7 +308,7 @@ pub fn compute(
     sig: Option<&SignatureInfo>,
     kb: &Knowledge,
 ) {
-    out.values.iter_mut().for_each(|v| *v = None);
+    out.clear();
     let proto = alert.proto;
     if let Some(p) = proto {
         out.s("alert.proto", p.to_string().to_ascii_lowercase());

@@ -6,13 +6,14 @@ pub mod rules;
 use std::path::Path;
 
 pub use facts::{
-    compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value, KEYS,
+    compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value,
+    Vocabulary, KEYS,
 };
-pub use rules::{Evidence, Prior, Rule, RuleBook, Supports};
+pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Supports, Template};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 5] = [
+pub const FILES: [(&str, &str); 6] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -24,7 +25,12 @@ pub const FILES: [(&str, &str); 5] = [
     ),
     ("flow.toml", include_str!("../../rules/flow.toml")),
     ("signature.toml", include_str!("../../rules/signature.toml")),
+    ("context.toml", include_str!("../../rules/context.toml")),
 ];
+
+/// Rule files in the same directory that belong to other stages (the cluster stage's facts
+/// are another vocabulary), skipped here.
+pub const OTHER_STAGES: [&str; 2] = ["clusters.toml", "hypotheses.toml"];
 
 /// Loads the embedded rule files, replaced or extended by files in `dir`.
 pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
@@ -45,6 +51,9 @@ pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
             .map(|e| e.path())
             .filter(|p| {
                 p.extension().is_some_and(|x| x == "toml")
+                    && !OTHER_STAGES
+                        .iter()
+                        .any(|n| p.file_name().is_some_and(|f| f == *n))
                     && !FILES
                         .iter()
                         .any(|(n, _)| p.file_name().is_some_and(|f| f == *n))

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use super::facts::{key_index, Facts, Value};
+use super::facts::{index_in, Facts, Value, Vocabulary, KEYS};
 
 /// Which verdict a piece of evidence supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -83,10 +83,22 @@ enum Op {
     Lt(f64),
 }
 
+/// One condition of a rule (`key`, `!key`, `key == v`, `key in [a, b]`, `key >= n`, ...).
 #[derive(Clone, Debug)]
-struct Condition {
+pub struct Condition {
     key: usize,
     op: Op,
+}
+
+impl Condition {
+    /// Parses a condition over the facts of `keys`.
+    pub fn parse(s: &str, keys: Vocabulary) -> Result<Condition, String> {
+        parse_condition(s, keys)
+    }
+
+    pub fn holds(&self, facts: &Facts) -> bool {
+        holds(self, facts)
+    }
 }
 
 /// A piece of template text: literal text and fact references.
@@ -96,8 +108,21 @@ enum Piece {
     Fact(usize),
 }
 
+/// Text with `{fact}` references, rendered against a fact table.
 #[derive(Clone, Debug)]
-struct Template(Vec<Piece>);
+pub struct Template(Vec<Piece>);
+
+impl Template {
+    /// Parses a template over the facts of `keys`.
+    pub fn parse(s: &str, keys: Vocabulary) -> Result<Template, String> {
+        parse_template(s, keys)
+    }
+
+    /// The text, with `(unknown)` for facts without a value.
+    pub fn render(&self, facts: &Facts) -> String {
+        render(self, facts)
+    }
+}
 
 /// One compiled evidence rule.
 #[derive(Clone, Debug)]
@@ -127,19 +152,36 @@ pub struct Evidence {
     pub suggestions: Vec<String>,
 }
 
-/// All evidence rules and priors.
-#[derive(Clone, Debug, Default)]
+/// All evidence rules and priors, over one fact vocabulary (the alert facts unless built with
+/// [`RuleBook::with_vocabulary`]).
+#[derive(Clone, Debug)]
 pub struct RuleBook {
     pub rules: Vec<Rule>,
     pub priors: Vec<Prior>,
+    keys: Vocabulary,
+}
+
+impl Default for RuleBook {
+    fn default() -> Self {
+        RuleBook::with_vocabulary(KEYS)
+    }
 }
 
 impl RuleBook {
+    /// An empty book whose rules test the facts of `keys`.
+    pub fn with_vocabulary(keys: Vocabulary) -> Self {
+        RuleBook {
+            rules: Vec::new(),
+            priors: Vec::new(),
+            keys,
+        }
+    }
+
     /// Adds the rules and priors of one file; errors name the file and the rule.
     pub fn add_file(&mut self, origin: &str, text: &str) -> Result<(), String> {
         let raw: RawFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
         for r in raw.rule {
-            let rule = compile(r, origin)?;
+            let rule = compile(r, origin, self.keys)?;
             if self.rules.iter().any(|x| x.id == rule.id) {
                 return Err(format!("{origin}: rule {}: id used twice", rule.id));
             }
@@ -244,7 +286,7 @@ fn render(t: &Template, facts: &Facts) -> String {
     s
 }
 
-fn compile(r: RawRule, origin: &str) -> Result<Rule, String> {
+fn compile(r: RawRule, origin: &str, keys: Vocabulary) -> Result<Rule, String> {
     let ctx = |m: String| format!("{origin}: rule {}: {m}", r.id);
     match r.supports {
         Supports::TruePositive if r.log_odds >= 0.0 => {
@@ -263,9 +305,9 @@ fn compile(r: RawRule, origin: &str) -> Result<Rule, String> {
     let when = r
         .when
         .iter()
-        .map(|c| parse_condition(c).map_err(&ctx))
+        .map(|c| parse_condition(c, keys).map_err(&ctx))
         .collect::<Result<Vec<_>, _>>()?;
-    let tpl = |s: &str| parse_template(s).map_err(&ctx);
+    let tpl = |s: &str| parse_template(s, keys).map_err(&ctx);
     Ok(Rule {
         when,
         cause: tpl(&r.cause)?,
@@ -280,15 +322,15 @@ fn compile(r: RawRule, origin: &str) -> Result<Rule, String> {
     })
 }
 
-fn fact(name: &str) -> Result<usize, String> {
-    key_index(name).ok_or_else(|| format!("unknown fact {name:?} (see `fpx facts`)"))
+fn fact(name: &str, keys: Vocabulary) -> Result<usize, String> {
+    index_in(keys, name).ok_or_else(|| format!("unknown fact {name:?} (see `fpx facts`)"))
 }
 
-fn parse_condition(s: &str) -> Result<Condition, String> {
+fn parse_condition(s: &str, keys: Vocabulary) -> Result<Condition, String> {
     let s = s.trim();
     if let Some(rest) = s.strip_prefix('!') {
         return Ok(Condition {
-            key: fact(rest.trim())?,
+            key: fact(rest.trim(), keys)?,
             op: Op::Falsy,
         });
     }
@@ -296,7 +338,7 @@ fn parse_condition(s: &str) -> Result<Condition, String> {
     let key = parts.next().unwrap_or_default();
     let Some(op) = parts.next() else {
         return Ok(Condition {
-            key: fact(key)?,
+            key: fact(key, keys)?,
             op: Op::Truthy,
         });
     };
@@ -333,12 +375,12 @@ fn parse_condition(s: &str) -> Result<Condition, String> {
         other => return Err(format!("condition {s:?}: unknown operator {other:?}")),
     };
     Ok(Condition {
-        key: fact(key)?,
+        key: fact(key, keys)?,
         op,
     })
 }
 
-fn parse_template(s: &str) -> Result<Template, String> {
+fn parse_template(s: &str, keys: Vocabulary) -> Result<Template, String> {
     let mut pieces = Vec::new();
     let mut rest = s;
     while let Some(open) = rest.find('{') {
@@ -349,7 +391,7 @@ fn parse_template(s: &str) -> Result<Template, String> {
         let close = after
             .find('}')
             .ok_or_else(|| format!("template {s:?}: unclosed {{"))?;
-        pieces.push(Piece::Fact(fact(after[..close].trim())?));
+        pieces.push(Piece::Fact(fact(after[..close].trim(), keys)?));
         rest = &after[close + 1..];
     }
     if !rest.is_empty() {
@@ -364,22 +406,28 @@ mod tests {
 
     #[test]
     fn conditions_parse() {
-        let c = parse_condition("dest.multicast_scope == link-local").unwrap();
+        let c = parse_condition("dest.multicast_scope == link-local", KEYS).unwrap();
         assert_eq!(c.op, Op::Eq("link-local".into()));
-        let c = parse_condition("signature.intent in [p2p, malware-c2]").unwrap();
+        let c = parse_condition("signature.intent in [p2p, malware-c2]", KEYS).unwrap();
         assert_eq!(c.op, Op::In(vec!["p2p".into(), "malware-c2".into()]));
-        assert_eq!(parse_condition("!payload.present").unwrap().op, Op::Falsy);
-        assert_eq!(parse_condition("payload.len >= 3").unwrap().op, Op::Ge(3.0));
-        assert!(parse_condition("no.such.fact").is_err());
-        assert!(parse_condition("payload.len >= x").is_err());
-        assert!(parse_condition("payload.len ~ x").is_err());
+        assert_eq!(
+            parse_condition("!payload.present", KEYS).unwrap().op,
+            Op::Falsy
+        );
+        assert_eq!(
+            parse_condition("payload.len >= 3", KEYS).unwrap().op,
+            Op::Ge(3.0)
+        );
+        assert!(parse_condition("no.such.fact", KEYS).is_err());
+        assert!(parse_condition("payload.len >= x", KEYS).is_err());
+        assert!(parse_condition("payload.len ~ x", KEYS).is_err());
     }
 
     #[test]
     fn templates_parse_and_reject_unknown_facts() {
-        assert!(parse_template("to {dest.ip} port {dest.port}").is_ok());
-        assert!(parse_template("{nope}").is_err());
-        assert!(parse_template("{dest.ip").is_err());
+        assert!(parse_template("to {dest.ip} port {dest.port}", KEYS).is_ok());
+        assert!(parse_template("{nope}", KEYS).is_err());
+        assert!(parse_template("{dest.ip", KEYS).is_err());
     }
 
     #[test]

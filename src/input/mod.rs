@@ -131,6 +131,36 @@ pub fn read_path(path: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<
     dispatch(format, &mut input, &ctx, sink)
 }
 
+/// The inputs in reading order: context logs (firewall, Zeek) before alert dumps, each group in
+/// the order given, so that what the logs say about a host is known when its alerts stream
+/// out. Stdin and inputs that cannot be opened or told apart keep their place among the
+/// alerts (they are reported when read).
+pub fn context_first(paths: &[String], opts: &ReadOptions) -> Vec<String> {
+    let is_context = |p: &String| -> bool {
+        if p == "-" {
+            return false;
+        }
+        let format = match opts.format {
+            Some(f) => Some(f),
+            None => open_input(p)
+                .ok()
+                .and_then(|i| detect_format(p, i.peek()).ok()),
+        };
+        matches!(
+            format,
+            Some(
+                InputFormat::Ipchains
+                    | InputFormat::Netfilter
+                    | InputFormat::CiscoAsa
+                    | InputFormat::Pflog
+                    | InputFormat::Zeek
+            )
+        )
+    };
+    let (ctx, rest): (Vec<&String>, Vec<&String>) = paths.iter().partition(|p| is_context(p));
+    ctx.into_iter().chain(rest).cloned().collect()
+}
+
 /// Per-input facts a reader needs besides the bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct ReadContext<'p> {

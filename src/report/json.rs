@@ -7,6 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::cluster::{AlertContext, ClusterReport};
+use crate::model::time::Rfc3339;
 use crate::model::{Location, Original};
 use crate::signature::replay::{Outcome, Verdict};
 use crate::signature::RuleAnalysis;
@@ -112,6 +114,10 @@ struct AlertLine<'a> {
     root_cause: Option<RootCause<'a>>,
     evidence: Vec<EvidenceOut<'a>>,
     suggestions: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<&'a AlertContext>,
     dissection: DissectionOut<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<RuleOut<'a>>,
@@ -214,7 +220,68 @@ struct SummaryLine<'a> {
     verdicts: &'a BTreeMap<&'static str, u64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pcap_join: &'a BTreeMap<&'static str, u64>,
+    clusters: u64,
     errors: Vec<ErrorOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct DistinctOut<'a> {
+    count: u64,
+    estimated: bool,
+    pattern: Option<String>,
+    examples: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PointOut<'a> {
+    weight: f64,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct HypothesisOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    nature: &'a str,
+    evidence_for: Vec<PointOut<'a>>,
+    evidence_against: Vec<PointOut<'a>>,
+    standing: f64,
+    favoured: bool,
+    tell_apart: &'a str,
+}
+
+#[derive(Serialize)]
+struct FavouredOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    nature: &'a str,
+    why: &'a str,
+}
+
+#[derive(Serialize)]
+struct ClusterLine<'a> {
+    kind: &'static str,
+    id: &'a str,
+    merged_ids: &'a [String],
+    records: &'static str,
+    label: &'a str,
+    members: u64,
+    first_alert: Option<u64>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    sources: DistinctOut<'a>,
+    destinations: DistinctOut<'a>,
+    dest_ports: u64,
+    pattern: &'a str,
+    verdict: &'static str,
+    fp_probability: f64,
+    root_cause: Option<RootCause<'a>>,
+    evidence: Vec<EvidenceOut<'a>>,
+    suggestions: Vec<&'a str>,
+    hypotheses: Vec<HypothesisOut<'a>>,
+    favoured: Option<FavouredOut<'a>>,
+    what_would_tell_them_apart: Vec<&'a str>,
+    facts: BTreeMap<&'static str, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -319,6 +386,8 @@ impl<W: Write> JsonPrinter<W> {
                 })
                 .collect(),
             suggestions,
+            cluster: e.cluster,
+            context: e.context,
             dissection: DissectionOut {
                 protocol: d.protocol,
                 recognised_by: &d.recognised_by,
@@ -344,6 +413,112 @@ impl<W: Write> JsonPrinter<W> {
         self.emit(&line)
     }
 
+    pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
+        let c = &r.cluster;
+        let fact_text = |k: &str| r.facts.get_named(k).map(|v| v.to_string());
+        let mut suggestions: Vec<&str> = Vec::new();
+        for ev in &r.evidence {
+            for s in &ev.suggestions {
+                if !suggestions.contains(&s.as_str()) {
+                    suggestions.push(s);
+                }
+            }
+        }
+        let h = &r.hypotheses;
+        let line = ClusterLine {
+            kind: "cluster",
+            id: &c.id,
+            merged_ids: &c.merged,
+            records: if c.key.is_alert { "alert" } else { "context" },
+            label: &c.key.label,
+            members: c.members,
+            first_alert: c.first_alert,
+            first_seen: c.first.map(|t| Rfc3339(t).to_string()),
+            last_seen: c.last.map(|t| Rfc3339(t).to_string()),
+            sources: DistinctOut {
+                count: c.src_hosts.count(),
+                estimated: c.src_hosts.estimated(),
+                pattern: fact_text("cluster.src_pattern"),
+                examples: &r.src_examples,
+            },
+            destinations: DistinctOut {
+                count: c.dest_hosts.count(),
+                estimated: c.dest_hosts.estimated(),
+                pattern: fact_text("cluster.dest_pattern"),
+                examples: &r.dest_examples,
+            },
+            dest_ports: c.dest_ports.count(),
+            pattern: &r.pattern,
+            verdict: r.score.verdict.as_str(),
+            fp_probability: r.score.fp_probability,
+            root_cause: r.score.root_cause.map(|i| RootCause {
+                id: &r.evidence[i].id,
+                summary: &r.evidence[i].cause,
+            }),
+            evidence: r
+                .evidence
+                .iter()
+                .map(|ev| EvidenceOut {
+                    id: &ev.id,
+                    supports: ev.supports.as_str(),
+                    log_odds: ev.log_odds,
+                    text: &ev.text,
+                    refs: &ev.refs,
+                })
+                .collect(),
+            suggestions,
+            hypotheses: h
+                .list
+                .iter()
+                .map(|w| HypothesisOut {
+                    id: &w.id,
+                    name: &w.name,
+                    nature: w.nature.as_str(),
+                    evidence_for: w
+                        .evidence_for
+                        .iter()
+                        .map(|p| PointOut {
+                            weight: p.weight,
+                            text: &p.text,
+                        })
+                        .collect(),
+                    evidence_against: w
+                        .evidence_against
+                        .iter()
+                        .map(|p| PointOut {
+                            weight: p.weight,
+                            text: &p.text,
+                        })
+                        .collect(),
+                    standing: (w.standing * 100.0).round() / 100.0,
+                    favoured: w.favoured,
+                    tell_apart: &w.tell_apart,
+                })
+                .collect(),
+            favoured: h.favoured.map(|i| FavouredOut {
+                id: &h.list[i].id,
+                name: &h.list[i].name,
+                nature: h.list[i].nature.as_str(),
+                why: &h.why,
+            }),
+            what_would_tell_them_apart: h.list.iter().map(|w| w.tell_apart.as_str()).collect(),
+            facts: r
+                .facts
+                .iter()
+                .map(|(k, v)| {
+                    let j = match v {
+                        crate::evidence::Value::Str(s) => serde_json::Value::from(s.as_ref()),
+                        crate::evidence::Value::Num(n) => serde_json::Number::from_f64(*n)
+                            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                        crate::evidence::Value::Bool(b) => serde_json::Value::Bool(*b),
+                    };
+                    (k, j)
+                })
+                .collect(),
+        };
+        self.emit(&line)
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         let line = SummaryLine {
             kind: "summary",
@@ -354,6 +529,7 @@ impl<W: Write> JsonPrinter<W> {
             context_by_kind: &s.context_by_kind,
             verdicts: &s.verdicts,
             pcap_join: &s.pcap_join,
+            clusters: s.clusters,
             errors: s
                 .errors
                 .iter()

@@ -7,6 +7,7 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::cluster::{AlertContext, ClusterReport};
 use crate::dissect::Dissection;
 use crate::evidence::{Evidence, SignatureInfo};
 use crate::model::Alert;
@@ -27,6 +28,10 @@ pub struct Explained<'e, 'a> {
     pub intent: Option<&'e str>,
     /// Payload byte ranges the signature matched, sorted, for the payload view.
     pub marks: &'e [std::ops::Range<usize>],
+    /// The id of the alert's cluster.
+    pub cluster: Option<&'e str>,
+    /// What the context logs said about its hosts, when any were read.
+    pub context: Option<&'e AlertContext>,
 }
 
 /// Counts for the final summary line.
@@ -40,6 +45,8 @@ pub struct Summary {
     pub verdicts: BTreeMap<&'static str, u64>,
     /// With `--pcap`: how many alerts found their packet, and why the others did not.
     pub pcap_join: BTreeMap<&'static str, u64>,
+    /// Root-cause clusters reported.
+    pub clusters: u64,
     /// Inputs that could not be read to the end: (path, message).
     pub errors: Vec<(String, String)>,
 }
@@ -69,6 +76,13 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.alert(e),
             Printer::Json(p) => p.alert(e),
+        }
+    }
+
+    pub fn cluster(&mut self, c: &ClusterReport) -> io::Result<()> {
+        match self {
+            Printer::Text(p) => p.cluster(c),
+            Printer::Json(p) => p.cluster(c),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::signature::RuleAnalysis;
 
 use super::escape::terminal;
 use super::{Explained, Summary};
+use crate::cluster::ClusterReport;
 
 /// Payload rows shown in full; longer payloads show these plus the rows holding a match.
 /// 24 rows (384 bytes) cover headers of the common protocols without flooding the terminal.
@@ -18,11 +19,15 @@ const ROW: usize = 16;
 
 pub struct TextPrinter<W: Write> {
     out: W,
+    clusters_started: bool,
 }
 
 impl<W: Write> TextPrinter<W> {
     pub fn new(out: W) -> Self {
-        TextPrinter { out }
+        TextPrinter {
+            out,
+            clusters_started: false,
+        }
     }
 
     pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
@@ -244,12 +249,79 @@ impl<W: Write> TextPrinter<W> {
         Ok(())
     }
 
+    /// One cluster of the section printed after the alerts.
+    pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
+        let o = &mut self.out;
+        let c = &r.cluster;
+        if !self.clusters_started {
+            self.clusters_started = true;
+            writeln!(o, "══ root-cause clusters ══")?;
+        }
+        writeln!(
+            o,
+            "── cluster {} ── {} {} · {} · p(fp) {:.2}",
+            c.id,
+            c.members,
+            if c.key.is_alert { "alerts" } else { "events" },
+            r.score.verdict.as_str(),
+            r.score.fp_probability
+        )?;
+        writeln!(o, "   {}", terminal(&r.pattern))?;
+        if !r.src_examples.is_empty() {
+            writeln!(
+                o,
+                "   sources e.g. {}",
+                terminal(&r.src_examples.join(", "))
+            )?;
+        }
+        if !r.dest_examples.is_empty() {
+            writeln!(
+                o,
+                "   destinations e.g. {}",
+                terminal(&r.dest_examples.join(", "))
+            )?;
+        }
+        if let Some(i) = r.score.root_cause {
+            writeln!(o, "   root cause: {}", terminal(&r.evidence[i].cause))?;
+        }
+        for ev in &r.evidence {
+            writeln!(
+                o,
+                "   {:+.1} {}: {}",
+                ev.log_odds,
+                ev.id,
+                terminal(&ev.text)
+            )?;
+        }
+        for h in &r.hypotheses.list {
+            writeln!(
+                o,
+                "   {} hypothesis ({}, {:+.1}): {}",
+                if h.favoured { "▶" } else { "·" },
+                h.nature.as_str(),
+                h.standing,
+                terminal(&h.name)
+            )?;
+            for p in &h.evidence_for {
+                writeln!(o, "       for     +{:.1} {}", p.weight, terminal(&p.text))?;
+            }
+            for p in &h.evidence_against {
+                writeln!(o, "       against -{:.1} {}", p.weight, terminal(&p.text))?;
+            }
+            writeln!(o, "       to tell apart: {}", terminal(&h.tell_apart))?;
+        }
+        if !r.hypotheses.why.is_empty() {
+            writeln!(o, "   favoured: {}", terminal(&r.hypotheses.why))?;
+        }
+        writeln!(o)
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         let o = &mut self.out;
         write!(
             o,
-            "summary: {} records read, {} alerts, {} context events",
-            s.records_read, s.alerts, s.context_events
+            "summary: {} records read, {} alerts, {} context events, {} clusters",
+            s.records_read, s.alerts, s.context_events, s.clusters
         )?;
         let skipped: u64 = s.skipped.values().sum();
         if skipped > 0 {

@@ -3,6 +3,7 @@
 //! Every test here is `#[ignore]`d: `cargo test` must pass on a machine without the corpus.
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
+mod cluster;
 mod context;
 mod dissect;
 mod eve;
@@ -12,3 +13,6 @@ mod signature;
 mod text;
 mod unified2;
 mod util;
+
+#[path = "../flood.rs"]
+mod flood;
