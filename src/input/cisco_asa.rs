@@ -19,11 +19,10 @@ use std::borrow::Cow;
 use std::io::BufRead;
 use std::net::IpAddr;
 
-use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
+use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto};
 
 use super::logline::{
-    at_line, go_on, hms, leading_stamp, strip_pri, tcp_flags, LineReader, SyslogStamp,
-    LINE_TOO_LONG,
+    at_line, hms, leading_stamp, read_lines, strip_pri, surrounding_text, tcp_flags, SyslogStamp,
 };
 use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
@@ -38,29 +37,7 @@ pub fn read(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearHints::new(ctx);
-    while lines.next_line()? {
-        let n = lines.line_no;
-        let text = lines.text();
-        let line: &str = &text;
-        let at = at_line(ctx, n);
-        let flow = if lines.overlong {
-            sink.skipped(LINE_TOO_LONG, &at, None)
-        } else if line.trim().is_empty() {
-            sink.skipped(SkipReason::BLANK, &at, None)
-        } else if years.observe(line) {
-            sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None)
-        } else {
-            match parse(line, ctx, n, &years) {
-                Ok(ev) => sink.context(ev),
-                Err(Some(why)) => sink.skipped(SkipReason::MALFORMED_ALERT, &at, Some(why)),
-                Err(None) => sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None),
-            }
-        };
-        go_on(flow)?;
-    }
-    Ok(())
+    read_lines(input, ctx, sink, parse, surrounding_text)
 }
 
 /// Finds the `%ASA-...-<id>:` tag: (start of tag, message id, start of the message).

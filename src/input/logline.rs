@@ -6,10 +6,10 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use crate::model::time::{fraction_to_micros, micros_from_parts, month_from_abbrev};
-use crate::model::{Location, Provenance, SkipReason, Timestamp, YearSource};
+use crate::model::{ContextEvent, Location, Provenance, SkipReason, Timestamp, YearSource};
 
 use super::year::YearHints;
-use super::{Flow, ReadContext, ReadError};
+use super::{Flow, ReadContext, ReadError, Sink};
 
 /// Longest line kept. Real firewall and Zeek lines stay below 4 KiB (a Zeek dns.log row with
 /// many answers is the longest seen in the corpus, about 1.5 KiB); a longer "line" is binary
@@ -111,6 +111,56 @@ pub fn go_on(flow: Flow) -> Result<(), ReadError> {
         Flow::Continue => Ok(()),
         Flow::Stop => Err(ReadError::Stopped),
     }
+}
+
+/// A line parser of a syslog-style firewall format: an event, `Err(Some(why))` for a line of
+/// the format that is broken, `Err(None)` for a line that is not of the format.
+pub type LineParser = for<'l> fn(
+    &'l str,
+    &ReadContext<'l>,
+    u64,
+    &YearHints,
+) -> Result<ContextEvent<'l>, Option<&'static str>>;
+
+/// The record loop the one-line firewall readers share: every line is accounted for once, as
+/// an event, or skipped as too long, blank, a date header (which sets the year for the lines
+/// after it), broken (`MALFORMED_ALERT`, with the parser's reason), or not of the format
+/// (`unrecognised` says which reason: some formats tell a stamped foreign log line from prose).
+pub fn read_lines(
+    input: &mut dyn BufRead,
+    ctx: &ReadContext<'_>,
+    sink: &mut dyn Sink,
+    parse: LineParser,
+    unrecognised: fn(&str, &YearHints) -> SkipReason,
+) -> Result<(), ReadError> {
+    let mut lines = LineReader::new(input, ctx.path);
+    let mut years = YearHints::new(ctx);
+    while lines.next_line()? {
+        let n = lines.line_no;
+        let text = lines.text();
+        let line: &str = &text;
+        let at = at_line(ctx, n);
+        let flow = if lines.overlong {
+            sink.skipped(LINE_TOO_LONG, &at, None)
+        } else if line.trim().is_empty() {
+            sink.skipped(SkipReason::BLANK, &at, None)
+        } else if years.observe(line) {
+            sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None)
+        } else {
+            match parse(line, ctx, n, &years) {
+                Ok(ev) => sink.context(ev),
+                Err(Some(why)) => sink.skipped(SkipReason::MALFORMED_ALERT, &at, Some(why)),
+                Err(None) => sink.skipped(unrecognised(line, &years), &at, None),
+            }
+        };
+        go_on(flow)?;
+    }
+    Ok(())
+}
+
+/// For [`read_lines`]: every unrecognised line is surrounding text.
+pub fn surrounding_text(_: &str, _: &YearHints) -> SkipReason {
+    SkipReason::SURROUNDING_TEXT
 }
 
 /// A parsed syslog stamp `Mon DD HH:MM:SS[.ffffff]` (month and day, no year).

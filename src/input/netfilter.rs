@@ -16,8 +16,7 @@ use std::io::BufRead;
 use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
 
 use super::logline::{
-    at_line, clf_stamp_in, contains_nocase, go_on, leading_stamp, tcp_flags, LineReader,
-    LINE_TOO_LONG,
+    at_line, clf_stamp_in, contains_nocase, leading_stamp, read_lines, tcp_flags,
 };
 use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
@@ -29,32 +28,16 @@ pub fn read(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearHints::new(ctx);
-    while lines.next_line()? {
-        let n = lines.line_no;
-        let text = lines.text();
-        let line: &str = &text;
-        let at = at_line(ctx, n);
-        let flow = if lines.overlong {
-            sink.skipped(LINE_TOO_LONG, &at, None)
-        } else if line.trim().is_empty() {
-            sink.skipped(SkipReason::BLANK, &at, None)
-        } else if years.observe(line) {
-            sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None)
-        } else {
-            match parse(line, ctx, n, &years) {
-                Ok(ev) => sink.context(ev),
-                Err(Some(why)) => sink.skipped(SkipReason::MALFORMED_ALERT, &at, Some(why)),
-                Err(None) if leading_stamp(line, &years).is_some() => {
-                    sink.skipped(SkipReason::NOT_AN_ALERT_LINE, &at, None)
-                }
-                Err(None) => sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None),
-            }
-        };
-        go_on(flow)?;
+    read_lines(input, ctx, sink, parse, unrecognised)
+}
+
+/// A stamped syslog line of another program is a foreign log line; anything else is prose.
+fn unrecognised(line: &str, years: &YearHints) -> SkipReason {
+    if leading_stamp(line, years).is_some() {
+        SkipReason::NOT_AN_ALERT_LINE
+    } else {
+        SkipReason::SURROUNDING_TEXT
     }
-    Ok(())
 }
 
 /// Where the fields start: at `IN=` (the kernel always writes it, empty for locally sent

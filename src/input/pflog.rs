@@ -16,9 +16,9 @@ use std::borrow::Cow;
 use std::io::BufRead;
 use std::net::IpAddr;
 
-use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto, SkipReason};
+use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto};
 
-use super::logline::{at_line, go_on, leading_stamp, tcp_flags, LineReader, LINE_TOO_LONG};
+use super::logline::{at_line, leading_stamp, read_lines, surrounding_text, tcp_flags};
 use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
 
@@ -32,36 +32,23 @@ pub fn read(
     ctx: &ReadContext<'_>,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let mut lines = LineReader::new(input, ctx.path);
-    let mut years = YearHints::new(ctx);
-    while lines.next_line()? {
-        let n = lines.line_no;
-        let text = lines.text();
-        let line: &str = &text;
-        let at = at_line(ctx, n);
-        let flow = if lines.overlong {
-            sink.skipped(LINE_TOO_LONG, &at, None)
-        } else if line.trim().is_empty() {
-            sink.skipped(SkipReason::BLANK, &at, None)
-        } else if years.observe(line) {
-            sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None)
-        } else {
-            let res = if line.contains("filterlog") {
-                filterlog(line, ctx, n, &years)
-            } else if line.contains("/(match") {
-                tcpdump(line, ctx, n, &years)
-            } else {
-                Err(None)
-            };
-            match res {
-                Ok(ev) => sink.context(ev),
-                Err(Some(why)) => sink.skipped(SkipReason::MALFORMED_ALERT, &at, Some(why)),
-                Err(None) => sink.skipped(SkipReason::SURROUNDING_TEXT, &at, None),
-            }
-        };
-        go_on(flow)?;
+    read_lines(input, ctx, sink, parse, surrounding_text)
+}
+
+/// pfSense's filterlog CSV, or OpenBSD's pflog as tcpdump prints it.
+fn parse<'a>(
+    line: &'a str,
+    ctx: &ReadContext<'a>,
+    line_no: u64,
+    years: &YearHints,
+) -> Result<ContextEvent<'a>, Option<&'static str>> {
+    if line.contains("filterlog") {
+        filterlog(line, ctx, line_no, years)
+    } else if line.contains("/(match") {
+        tcpdump(line, ctx, line_no, years)
+    } else {
+        Err(None)
     }
-    Ok(())
 }
 
 fn action_of(word: &str) -> Action {
