@@ -656,6 +656,19 @@ fn build_alert<'a>(source: Provenance<'a>, text: &'a str, rec: Record<'a>) -> Al
             Err(_) => alert.app.push("decode_error", "packet"),
         }
     }
+    // Without `payload`, the packet's own payload is exact where `payload_printable` has lost
+    // every unprintable byte.
+    let printable_only = alert.app.get("payload.source") == Some("printable");
+    if alert.payload.is_none() || printable_only {
+        if let Some(pkt) = &alert.packet {
+            let d = crate::decode::decode(crate::decode::LinkType(pkt.linktype), &pkt.bytes);
+            if !d.payload.is_empty() {
+                alert.payload = Some(Cow::Owned(d.payload.to_vec()));
+                alert.app.fields.retain(|(k, _)| k != "payload.source");
+                alert.app.push("payload.source", "packet");
+            }
+        }
+    }
     alert.original = Some(Original::Json(Cow::Borrowed(text)));
     alert
 }
@@ -1580,6 +1593,23 @@ mod tests {
         r#""payload":"R0VUIC8gSFRUUC8xLjENCg==","payload_printable":"GET / HTTP/1.1\r\n","#,
         r#""stream":1,"packet":"AAECAwQF","packet_info":{"linktype":1,"linktype_name":"EN10MB"}}"#
     );
+
+    #[test]
+    fn the_packet_gives_exact_payload_bytes_when_payload_is_missing() {
+        use base64::Engine;
+        // Ethernet + IPv4 + UDP to 224.0.0.252:5355 carrying four bytes, one unprintable.
+        let mut frame = vec![0x01, 0x00, 0x5e, 0, 0, 0xfc, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        frame.extend_from_slice(&[
+            0x45, 0, 0, 32, 0, 1, 0, 0, 1, 17, 0, 0, 192, 0, 2, 9, 224, 0, 0, 252,
+        ]);
+        frame.extend_from_slice(&[0xce, 0x4e, 0x14, 0xeb, 0, 12, 0, 0, 0x32, 0x00, b'A', 0x07]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&frame);
+        let line = format!(
+            r#"{{"timestamp":"2024-01-01T00:00:00.000000+0000","event_type":"alert","src_ip":"192.0.2.9","src_port":52814,"dest_ip":"224.0.0.252","dest_port":5355,"proto":"UDP","alert":{{"gid":1,"signature_id":7,"rev":1,"signature":"t"}},"payload_printable":"2.A.","packet":"{b64}","packet_info":{{"linktype":1}}}}"#
+        );
+        let a = one_alert(&line);
+        assert_eq!(a.payload.as_deref(), Some(&[0x32, 0x00, b'A', 0x07][..]));
+    }
 
     #[test]
     fn a_full_suricata_8_alert() {
