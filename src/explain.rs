@@ -85,7 +85,13 @@ pub fn run<W: Write>(
     let (cluster_book, hypotheses) =
         cluster::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
     let mut ex = Explainer {
-        cluster: Clusterer::new(&kb),
+        cluster: Clusterer::new(&kb).with_home(
+            cfg.signatures
+                .home_net
+                .as_deref()
+                .map(cluster::home_networks)
+                .unwrap_or_default(),
+        ),
         kb: &kb,
         book: &book,
         pcap: pcap.as_ref(),

@@ -210,17 +210,30 @@ impl AddrClass {
     }
 }
 
-/// Classifies a host at a date; `interface` is the firewall's name for its side, if logged.
+/// Classifies a host at a date; `interface` is the firewall's name for its side, if logged;
+/// `home` the networks given as HOME_NET (`--home-net`), which count as home whatever their
+/// registry class.
 pub fn addr_class(
     host: &Host<'_>,
     month: Option<(i32, u32)>,
     interface: Option<&str>,
+    home: &[IpNetwork],
     kb: &Knowledge,
 ) -> AddrClass {
     let (ip, net) = match host {
         Host::Ip(ip) => (Some(*ip), None),
         Host::Label { known, .. } => (None, *known),
     };
+    let in_home = match (ip, net) {
+        (Some(ip), _) => home.iter().any(|h| h.contains(ip)),
+        (None, Some(n)) => home
+            .iter()
+            .any(|h| h.prefix() <= n.prefix() && h.contains(n.network())),
+        _ => false,
+    };
+    if in_home && !ip.is_some_and(|i| i.is_multicast()) {
+        return AddrClass::Home;
+    }
     if let Some(ip) = ip {
         if ip.is_multicast() {
             return AddrClass::Multicast;
@@ -370,9 +383,9 @@ pub struct Key {
 
 impl Key {
     /// Generalises a record into its key.
-    pub fn of(r: &Record<'_>, kb: &Knowledge) -> Key {
+    pub fn of(r: &Record<'_>, home: &[IpNetwork], kb: &Knowledge) -> Key {
         let class = |e: Option<&Endpoint<'_>>, ifname| match e {
-            Some(e) => addr_class(&e.host, r.month, ifname, kb),
+            Some(e) => addr_class(&e.host, r.month, ifname, home, kb),
             None => AddrClass::Unknown,
         };
         let sp = port_key(r.proto, r.src.and_then(|e| e.port), kb);
@@ -452,39 +465,57 @@ mod tests {
     }
 
     #[test]
+    fn home_net_makes_public_addresses_inside() {
+        let kb = Knowledge::embedded().unwrap();
+        let h = Host::parse("64.9.12.7");
+        assert_eq!(addr_class(&h, None, None, &[], &kb), AddrClass::External);
+        let home = super::super::home_networks("[64.9.0.0/16,!64.9.12.0/24,$DMZ]");
+        assert_eq!(home.len(), 1);
+        assert_eq!(addr_class(&h, None, None, &home, &kb), AddrClass::Home);
+        let label = Host::parse("64.9.XX.XX");
+        assert_eq!(addr_class(&label, None, None, &home, &kb), AddrClass::Home);
+    }
+
+    #[test]
     fn classes_follow_the_date() {
         let kb = kb();
         let h = Host::parse("1.11.40.30");
         assert!(matches!(
-            addr_class(&h, Some((2004, 8)), None, &kb),
+            addr_class(&h, Some((2004, 8)), None, &[], &kb),
             AddrClass::UnallocatedAtDate { .. }
         ));
         assert_eq!(
-            addr_class(&h, Some((2015, 1)), None, &kb),
+            addr_class(&h, Some((2015, 1)), None, &[], &kb),
             AddrClass::External
         );
         assert_eq!(
-            addr_class(&Host::parse("172.30.3.56"), None, None, &kb),
+            addr_class(&Host::parse("172.30.3.56"), None, None, &[], &kb),
             AddrClass::Home
         );
         assert_eq!(
-            addr_class(&Host::parse("224.0.0.252"), None, None, &kb),
+            addr_class(&Host::parse("224.0.0.252"), None, None, &[], &kb),
             AddrClass::Multicast
         );
         assert_eq!(
-            addr_class(&Host::parse("192.168.1.255"), None, None, &kb),
+            addr_class(&Host::parse("192.168.1.255"), None, None, &[], &kb),
             AddrClass::Broadcast
         );
         assert_eq!(
-            addr_class(&Host::parse("64.9.XX.XX"), None, Some("inside"), &kb),
+            addr_class(&Host::parse("64.9.XX.XX"), None, Some("inside"), &[], &kb),
             AddrClass::Home
         );
         assert_eq!(
-            addr_class(&Host::parse("125.90.XX.XX"), None, Some("outside"), &kb),
+            addr_class(
+                &Host::parse("125.90.XX.XX"),
+                None,
+                Some("outside"),
+                &[],
+                &kb
+            ),
             AddrClass::External
         );
         assert_eq!(
-            addr_class(&Host::parse("my.host"), None, None, &kb),
+            addr_class(&Host::parse("my.host"), None, None, &[], &kb),
             AddrClass::Label
         );
     }
@@ -533,15 +564,15 @@ mod tests {
             src_if: None,
             dest_if: None,
         };
-        let a = Key::of(&r, &kb);
-        assert_eq!(a.id(), Key::of(&r, &kb).id());
+        let a = Key::of(&r, &[], &kb);
+        assert_eq!(a.id(), Key::of(&r, &[], &kb).id());
         assert_eq!(a.dest_port, Some(53));
         r.label = "y".into();
-        assert_ne!(a.id(), Key::of(&r, &kb).id());
+        assert_ne!(a.id(), Key::of(&r, &[], &kb).id());
         // A DNS reply to a client port keys on the service it comes from.
         r.src = Some(&dst);
         r.dest = Some(&src);
-        let k = Key::of(&r, &kb);
+        let k = Key::of(&r, &[], &kb);
         assert_eq!((k.dest_port, k.reply_from), (None, Some(53)));
         let ssdp = Endpoint {
             host: Host::parse("10.0.0.1"),
@@ -549,7 +580,7 @@ mod tests {
         };
         r.dest = Some(&ssdp);
         assert_eq!(
-            Key::of(&r, &kb),
+            Key::of(&r, &[], &kb),
             k,
             "a reply to a client port that is also registered"
         );

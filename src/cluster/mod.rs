@@ -277,6 +277,18 @@ pub struct Clusterer<'k> {
     pub hosts: HostTable,
     /// Records that went to a coarser cluster because of [`MAX_CLUSTERS`].
     pub overflowed: u64,
+    /// HOME_NET networks given on the command line.
+    home: Vec<IpNetwork>,
+}
+
+/// The plain networks of a HOME_NET address list (`[10.0.0.0/8,192.168.0.0/16]` or
+/// `10.1.0.0/16`); negations and variables are left out: they narrow what a rule matches, while
+/// clusters only ask "is this an inside host".
+pub fn home_networks(text: &str) -> Vec<IpNetwork> {
+    text.split(|c: char| c == ',' || c == '[' || c == ']' || c.is_whitespace())
+        .filter(|t| !t.is_empty() && !t.starts_with('!') && !t.starts_with('$'))
+        .filter_map(|t| t.parse::<IpNetwork>().ok())
+        .collect()
 }
 
 impl<'k> Clusterer<'k> {
@@ -287,7 +299,14 @@ impl<'k> Clusterer<'k> {
             index: HashMap::new(),
             hosts: HostTable::default(),
             overflowed: 0,
+            home: Vec::new(),
         }
+    }
+
+    /// Counts addresses in `home` (HOME_NET as given with `--home-net`) as home hosts.
+    pub fn with_home(mut self, home: Vec<IpNetwork>) -> Self {
+        self.home = home;
+        self
     }
 
     /// Adds an alert (its 1-based index in the run, and the false-positive probability it
@@ -311,7 +330,7 @@ impl<'k> Clusterer<'k> {
     }
 
     fn place(&mut self, r: &Record<'_>, alert_index: Option<u64>) -> usize {
-        let key = Key::of(r, self.kb);
+        let key = Key::of(r, &self.home, self.kb);
         let i = match self.find(&key) {
             Some(i) => i,
             None if self.clusters.len() < MAX_CLUSTERS => self.open(key),
