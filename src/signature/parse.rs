@@ -1156,6 +1156,9 @@ fn option_kind(
                 buffer: sticky.clone(),
             })
         }
+        // Suricata's `frame:<proto>.<frame>` is a sticky buffer with an argument: the payload
+        // options after it inspect that app-layer frame, not the packet.
+        "frame" => OptKind::Buffer(format!("frame:{}", need()?.trim())),
         "flow" => OptKind::Flow(
             need()?
                 .split(',')

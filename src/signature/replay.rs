@@ -502,22 +502,24 @@ fn find_all(hay: &[u8], needle: &[u8], nocase: bool, start: usize, end: usize) -
         return out;
     }
     let win = &hay[start..end];
-    if nocase {
-        let lw: Vec<u8> = win.to_ascii_lowercase();
-        let ln: Vec<u8> = needle.to_ascii_lowercase();
-        for p in memchr::memmem::find_iter(&lw, &ln) {
-            out.push(start + p);
-            if out.len() >= MAX_CANDIDATES {
-                break;
-            }
-        }
+    let lowered;
+    let (win, needle) = if nocase {
+        lowered = (win.to_ascii_lowercase(), needle.to_ascii_lowercase());
+        (&lowered.0[..], &lowered.1[..])
     } else {
-        for p in memchr::memmem::find_iter(win, needle) {
-            out.push(start + p);
-            if out.len() >= MAX_CANDIDATES {
-                break;
-            }
+        (win, needle)
+    };
+    // Every start position, overlapping ones included: the engines try the next match one
+    // byte on, so "aa" is at 0 and 1 in "aaa" (an iterator of non-overlapping matches would
+    // miss the second, and with it an `endswith` or `within` that only it satisfies).
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut from = 0;
+    while let Some(p) = finder.find(&win[from..]) {
+        out.push(start + from + p);
+        if out.len() >= MAX_CANDIDATES {
+            break;
         }
+        from += p + 1;
     }
     out
 }
@@ -1313,5 +1315,50 @@ mod tests {
                 ..ReplayInput::default()
             },
         );
+    }
+
+    #[test]
+    fn overlapping_matches_are_candidates() {
+        // Six zeros then a run of seven: the only match that ends the buffer overlaps the
+        // first match of the run.
+        let mut p = b"xy".to_vec();
+        p.extend_from_slice(&[0; 7]);
+        let r = run(
+            r#"alert tcp any any -> any any (content:"|00 00 00 00 00 00|"; endswith; sid:1;)"#,
+            &p,
+        );
+        assert_eq!(r.verdict, Verdict::Reproduced, "{r}");
+        assert_eq!(r.steps[0].ranges, [3..9]);
+        // Backtracking reaches an overlapping later match too: "aa" at 0 fails the `within`,
+        // "aa" at 1 passes.
+        let r = run(
+            r#"alert tcp any any -> any any (content:"aa"; content:"b"; within:1; sid:1;)"#,
+            b"aaab",
+        );
+        assert_eq!(r.verdict, Verdict::Reproduced, "{r}");
+        assert_eq!(r.steps[0].ranges, [1..3]);
+        let r = run(
+            r#"alert tcp any any -> any any (content:"AA"; nocase; content:"b"; within:1; sid:1;)"#,
+            b"aaab",
+        );
+        assert_eq!(r.steps[0].ranges, [1..3], "{r}");
+    }
+
+    #[test]
+    fn frame_keyword_retargets_later_contents() {
+        // `frame:` is sticky: the content inspects the frame, which the alert does not carry,
+        // so the packet payload must not be searched for it.
+        let r = run(
+            r#"alert websocket any any -> any any (flow:established; frame:websocket.pdu; content:"hello"; startswith; endswith; sid:2;)"#,
+            b"\x81\x05hello",
+        );
+        assert_eq!(r.verdict, Verdict::Partial, "{r}");
+        let c = r
+            .steps
+            .iter()
+            .find(|s| s.option.starts_with("content"))
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::NotEvaluable);
+        assert_eq!(c.buffer, "frame:websocket.pdu");
     }
 }

@@ -9,6 +9,7 @@ mod dissect;
 mod eve;
 mod explain;
 mod explain_rules;
+mod replay_suricata;
 mod signature;
 mod text;
 mod unified2;
