@@ -1223,6 +1223,13 @@ fn option_kind(
             }
         }
         n if CONTENT_MODIFIERS.contains(&n) => return Ok(Parsed::Modifier),
+        // Suricata 8 bidirectional rules (`=>`) name the side a sticky buffer is read from:
+        // `file.data: to_client;` is still the sticky buffer.
+        n if is_buffer_keyword(n)
+            && matches!(value.map(str::trim), Some("to_client" | "to_server")) =>
+        {
+            OptKind::Buffer(n.to_string())
+        }
         n if value.is_none() && is_buffer_keyword(n) => {
             // Snort 2 (and Suricata's legacy) `http_uri;` after a content modifies that
             // content; in Snort 3 every buffer keyword is sticky.

@@ -1361,4 +1361,23 @@ mod tests {
         assert_eq!(c.outcome, Outcome::NotEvaluable);
         assert_eq!(c.buffer, "frame:websocket.pdu");
     }
+
+    #[test]
+    fn sticky_buffer_with_a_direction_argument() {
+        // `file.data: to_client` (bidirectional rules) switches the buffer like `file.data;`:
+        // the body content must not be searched in the URI.
+        let r = replay(
+            &rule(
+                r#"alert http any any => any any (http.uri; content:"/a"; file.data: to_client; content:"body"; sid:1;)"#,
+            ),
+            &ReplayInput {
+                buffers: vec![("http.uri".into(), b"/a".as_slice())],
+                ..ReplayInput::default()
+            },
+        );
+        assert_eq!(r.verdict, Verdict::Partial, "{r}");
+        assert_eq!(r.steps[0].outcome, Outcome::Matched);
+        assert_eq!(r.steps[1].buffer, "file.data");
+        assert_eq!(r.steps[1].outcome, Outcome::NotEvaluable);
+    }
 }
