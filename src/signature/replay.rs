@@ -45,6 +45,10 @@ pub struct ReplayInput<'b> {
     pub direction: Option<Direction>,
     /// TCP flags as letters (`AP`, `***AP***`, `S`).
     pub tcp_flags: Option<&'b str>,
+    /// True when `payload` is known to be reassembled stream data rather than the alerting
+    /// packet's payload (EVE logs the stream for stream and app-layer matches). Packet-size
+    /// options such as `dsize` then cannot be judged on it.
+    pub payload_is_stream: bool,
 }
 
 impl<'b> ReplayInput<'b> {
@@ -72,11 +76,20 @@ impl<'b> ReplayInput<'b> {
                 buffers.push((buf.to_string(), v.as_bytes()));
             }
         }
+        let payload = alert.payload.as_deref();
+        // The payload of the packet ends its frame; a logged payload that does not is the
+        // stream (EVE also says so with `stream: 1`).
+        let payload_is_stream = alert.app.get("stream") == Some("1")
+            || match (payload, &alert.packet) {
+                (Some(p), Some(pkt)) => !p.is_empty() && !pkt.bytes.ends_with(p),
+                _ => false,
+            };
         ReplayInput {
-            payload: alert.payload.as_deref(),
+            payload,
             buffers,
             direction: alert.direction,
             tcp_flags: alert.ip.tcp_flags.as_deref(),
+            payload_is_stream,
         }
     }
 
@@ -304,6 +317,14 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
     for (option_index, o) in rule.options.iter().enumerate() {
         let (outcome, note) = match &o.kind {
             OptKind::Dsize(cmp) => match input.payload {
+                Some(p) if input.payload_is_stream => (
+                    Outcome::NotEvaluable,
+                    format!(
+                        "the logged payload is {} bytes of reassembled stream, not the packet \
+                         whose size dsize tests",
+                        p.len()
+                    ),
+                ),
                 Some(p) => {
                     let ok = cmp.test(p.len() as u64);
                     (
@@ -1206,6 +1227,7 @@ mod tests {
             buffers: vec![("http.uri".into(), b"/admin/x".as_slice())],
             direction: Some(Direction::ToServer),
             tcp_flags: None,
+            payload_is_stream: false,
         };
         let r = replay(&rr, &input);
         assert_eq!(r.verdict, Verdict::Partial, "{r}");
@@ -1379,5 +1401,55 @@ mod tests {
         assert_eq!(r.steps[0].outcome, Outcome::Matched);
         assert_eq!(r.steps[1].buffer, "file.data");
         assert_eq!(r.steps[1].outcome, Outcome::NotEvaluable);
+    }
+
+    #[test]
+    fn dsize_is_not_judged_on_a_stream_payload() {
+        let r = rule(r#"alert tcp any any -> any any (dsize:<20; content:"GET"; sid:1;)"#);
+        let stream = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n";
+        let as_packet = replay(
+            &r,
+            &ReplayInput {
+                payload: Some(stream),
+                ..ReplayInput::default()
+            },
+        );
+        assert_eq!(as_packet.verdict, Verdict::NotReproduced, "{as_packet}");
+        let as_stream = replay(
+            &r,
+            &ReplayInput {
+                payload: Some(stream),
+                payload_is_stream: true,
+                ..ReplayInput::default()
+            },
+        );
+        assert_eq!(as_stream.verdict, Verdict::Partial, "{as_stream}");
+        assert_eq!(as_stream.steps[0].outcome, Outcome::NotEvaluable);
+        assert!(as_stream.steps[0].note.contains("stream"));
+    }
+
+    #[test]
+    fn from_alert_tells_stream_payloads_from_packet_payloads() {
+        use crate::model::{InputFormat, Location, Packet, Provenance, Timestamp};
+        use std::borrow::Cow;
+        let prov = Provenance {
+            path: "eve.json".into(),
+            location: Location::Line(1),
+        };
+        let mut a = Alert::new(prov, InputFormat::Eve, Timestamp::unparsed("t"));
+        let mut frame = vec![0u8; 54];
+        frame.extend_from_slice(b"abc");
+        a.packet = Some(Packet {
+            bytes: Cow::Owned(frame),
+            linktype: 1,
+        });
+        a.payload = Some(Cow::Borrowed(b"abc"));
+        assert!(!ReplayInput::from_alert(&a).payload_is_stream);
+        a.app.push("stream", "1");
+        assert!(ReplayInput::from_alert(&a).payload_is_stream);
+        let mut b = a.clone();
+        b.app = Default::default();
+        b.payload = Some(Cow::Borrowed(b"earlier segment, then abc"));
+        assert!(ReplayInput::from_alert(&b).payload_is_stream);
     }
 }

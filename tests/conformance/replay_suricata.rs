@@ -111,6 +111,8 @@ fn reason_class(buffer: &str, note: &str) -> String {
         "pcre construct fpx's regex engine lacks".into()
     } else if note.contains("DCE") {
         "DCE byte order".into()
+    } else if note.contains("reassembled stream") {
+        "stream payload logged, packet-size option".into()
     } else if note.contains("direction") {
         "flow direction unknown".into()
     } else if note.contains("not reached") {
