@@ -5,8 +5,9 @@
 //! - reproduced: every option fpx evaluated matched, and it evaluated at least one payload
 //!   option;
 //! - not evaluable (with a reason): fpx lacks the data or the keyword;
-//! - contradicted: a content, pcre or byte option that fpx evaluated on a buffer it has did
-//!   not match, although Suricata alerted. Each one is listed with test, sid and option.
+//! - contradicted: an option that fpx evaluated on data it has (a content, pcre or byte
+//!   option on a buffer it has, or flow, flags, dsize) did not match, although Suricata
+//!   alerted. Each one is listed with test, sid and option.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -101,6 +102,15 @@ impl Tally {
     }
 }
 
+/// The option as written, cut for the listing (some contents are hundreds of bytes).
+fn shorten(option: &str) -> String {
+    const MAX: usize = 120;
+    match option.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}...", &option[..i]),
+        None => option.to_string(),
+    }
+}
+
 /// A short class for a not-evaluable note.
 fn reason_class(buffer: &str, note: &str) -> String {
     if note.contains("normalised app-layer buffer") {
@@ -158,29 +168,17 @@ fn classify(test: &str, rule: &Rule, alert: &Alert<'_>, t: &mut Tally) {
                 .iter()
                 .find(|s| s.outcome == Outcome::NotMatched)
                 .expect("a not-reproduced replay names its failing step");
-            let payload_step = is_payload_option(&rule.options[step.option_index].kind);
-            if payload_step {
-                t.contradicted.push(format!(
-                    "{test} {}:{sid} rev {} [{}] {}: {}",
-                    rule.gid,
-                    rule.rev.unwrap_or(0),
-                    step.buffer,
-                    step.option,
-                    step.note
-                ));
-            } else {
-                let name = &rule.options[step.option_index].name;
-                let why = if name == "dsize" {
-                    "dsize on the logged payload (stream chunk, not the packet)".to_string()
-                } else {
-                    format!("{name} not matched on the logged alert")
-                };
-                *t.not_evaluable.entry(why).or_default() += 1;
-                eprintln!(
-                    "  header option: {test} {sid} {}: {}",
-                    step.option, step.note
-                );
-            }
+            // Any option fpx judged as not matching contradicts Suricata, payload option or
+            // not (flow, flags, dsize): what fpx cannot judge (a stream payload for dsize, an
+            // unknown direction) the replay reports as not evaluable instead.
+            t.contradicted.push(format!(
+                "{test} {}:{sid} rev {} [{}] {}: {}",
+                rule.gid,
+                rule.rev.unwrap_or(0),
+                step.buffer,
+                shorten(&step.option),
+                step.note
+            ));
         }
         Verdict::Reproduced | Verdict::Partial => {
             let mut reasons: Vec<String> = out
