@@ -657,9 +657,11 @@ fn build_alert<'a>(source: Provenance<'a>, text: &'a str, rec: Record<'a>) -> Al
         }
     }
     // Without `payload`, the packet's own payload is exact where `payload_printable` has lost
-    // every unprintable byte.
+    // every unprintable byte. Not for stream alerts (`stream: 1`): their match was on the
+    // reassembled stream, of which the logged packet is only the segment that completed it.
     let printable_only = alert.app.get("payload.source") == Some("printable");
-    if alert.payload.is_none() || printable_only {
+    let stream_match = alert.app.get("stream") == Some("1");
+    if (alert.payload.is_none() || printable_only) && !stream_match {
         if let Some(pkt) = &alert.packet {
             let d = crate::decode::decode(crate::decode::LinkType(pkt.linktype), &pkt.bytes);
             if !d.payload.is_empty() {
@@ -1609,6 +1611,13 @@ mod tests {
         );
         let a = one_alert(&line);
         assert_eq!(a.payload.as_deref(), Some(&[0x32, 0x00, b'A', 0x07][..]));
+        // A stream match: the packet is only the segment that completed the chunk.
+        let stream = line.replace(
+            r#""payload_printable""#,
+            r#""stream":1,"payload_printable""#,
+        );
+        let a = one_alert(&stream);
+        assert_eq!(a.payload.as_deref(), Some(&b"2.A."[..]));
     }
 
     #[test]
