@@ -8,8 +8,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::cluster::{AlertContext, ClusterReport};
+use crate::evidence::Evidence;
 use crate::model::time::Rfc3339;
 use crate::model::{Location, Original};
+use crate::score::Score;
 use crate::signature::replay::{Outcome, Verdict};
 use crate::signature::RuleAnalysis;
 
@@ -290,6 +292,31 @@ struct ErrorOut<'a> {
     message: &'a str,
 }
 
+/// The root cause of a score: the evidence item it points at.
+fn root_cause<'a>(score: &Score, evidence: &'a [Evidence]) -> Option<RootCause<'a>> {
+    score
+        .root_cause
+        .and_then(|i| evidence.get(i))
+        .map(|ev| RootCause {
+            id: &ev.id,
+            summary: &ev.cause,
+        })
+}
+
+/// Evidence as alert and cluster lines both write it.
+fn evidence_out(evidence: &[Evidence]) -> Vec<EvidenceOut<'_>> {
+    evidence
+        .iter()
+        .map(|ev| EvidenceOut {
+            id: &ev.id,
+            supports: ev.supports.as_str(),
+            log_odds: ev.log_odds,
+            text: &ev.text,
+            refs: &ev.refs,
+        })
+        .collect()
+}
+
 impl<W: Write> JsonPrinter<W> {
     pub fn new(out: W) -> Self {
         JsonPrinter {
@@ -311,14 +338,7 @@ impl<W: Write> JsonPrinter<W> {
             Location::Line(n) => (Some(n), None),
             Location::Offset(n) => (None, Some(n)),
         };
-        let mut suggestions: Vec<&str> = Vec::new();
-        for ev in e.evidence {
-            for s in &ev.suggestions {
-                if !suggestions.contains(&s.as_str()) {
-                    suggestions.push(s);
-                }
-            }
-        }
+        let suggestions = super::suggestions(e.evidence);
         let original = a.original.as_ref().and_then(|o| match o {
             // A record that is not valid JSON cannot be an EVE alert, so this only fails on
             // readers' bugs; the original is then left out rather than emitting broken JSON.
@@ -370,21 +390,8 @@ impl<W: Write> JsonPrinter<W> {
                 reason: &e.score.prior_reason,
             },
             signature_intent: e.intent,
-            root_cause: e.score.root_cause.map(|i| RootCause {
-                id: &e.evidence[i].id,
-                summary: &e.evidence[i].cause,
-            }),
-            evidence: e
-                .evidence
-                .iter()
-                .map(|ev| EvidenceOut {
-                    id: &ev.id,
-                    supports: ev.supports.as_str(),
-                    log_odds: ev.log_odds,
-                    text: &ev.text,
-                    refs: &ev.refs,
-                })
-                .collect(),
+            root_cause: root_cause(e.score, e.evidence),
+            evidence: evidence_out(e.evidence),
             suggestions,
             cluster: e.cluster,
             context: e.context,
@@ -416,14 +423,7 @@ impl<W: Write> JsonPrinter<W> {
     pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
         let c = &r.cluster;
         let fact_text = |k: &str| r.facts.get_named(k).map(|v| v.to_string());
-        let mut suggestions: Vec<&str> = Vec::new();
-        for ev in &r.evidence {
-            for s in &ev.suggestions {
-                if !suggestions.contains(&s.as_str()) {
-                    suggestions.push(s);
-                }
-            }
-        }
+        let suggestions = super::suggestions(&r.evidence);
         let h = &r.hypotheses;
         let line = ClusterLine {
             kind: "cluster",
@@ -451,21 +451,8 @@ impl<W: Write> JsonPrinter<W> {
             pattern: &r.pattern,
             verdict: r.score.verdict.as_str(),
             fp_probability: r.score.fp_probability,
-            root_cause: r.score.root_cause.map(|i| RootCause {
-                id: &r.evidence[i].id,
-                summary: &r.evidence[i].cause,
-            }),
-            evidence: r
-                .evidence
-                .iter()
-                .map(|ev| EvidenceOut {
-                    id: &ev.id,
-                    supports: ev.supports.as_str(),
-                    log_odds: ev.log_odds,
-                    text: &ev.text,
-                    refs: &ev.refs,
-                })
-                .collect(),
+            root_cause: root_cause(&r.score, &r.evidence),
+            evidence: evidence_out(&r.evidence),
             suggestions,
             hypotheses: h
                 .list

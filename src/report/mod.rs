@@ -34,6 +34,18 @@ pub struct Explained<'e, 'a> {
     pub context: Option<&'e AlertContext>,
 }
 
+/// The suggestions of a list of evidence, each once, in evidence order (several rules may
+/// suggest the same fix).
+pub fn suggestions(evidence: &[Evidence]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in evidence.iter().flat_map(|ev| &ev.suggestions) {
+        if !out.contains(&s.as_str()) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Counts for the final summary line.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {

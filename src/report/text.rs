@@ -102,15 +102,12 @@ impl<W: Write> TextPrinter<W> {
                 }
             }
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for s in e.evidence.iter().flat_map(|ev| &ev.suggestions) {
-            if !seen.contains(&s.as_str()) {
-                if seen.is_empty() {
-                    writeln!(o, "   suggestions:")?;
-                }
-                seen.push(s);
-                writeln!(o, "     - {}", terminal(s))?;
-            }
+        let suggestions = super::suggestions(e.evidence);
+        if !suggestions.is_empty() {
+            writeln!(o, "   suggestions:")?;
+        }
+        for s in suggestions {
+            writeln!(o, "     - {}", terminal(s))?;
         }
         if let Some(sig) = e.signature {
             writeln!(
