@@ -24,18 +24,26 @@ pub struct LineReader<'r> {
     input: &'r mut dyn BufRead,
     path: &'r str,
     buf: Vec<u8>,
+    /// Longest line kept, in bytes; the rest of a longer line is read and dropped.
+    limit: usize,
     /// 1-based number of the line last read.
     pub line_no: u64,
-    /// Whether the line last read was cut at [`MAX_LINE_LEN`].
+    /// Whether the line last read was cut at its limit.
     pub overlong: bool,
 }
 
 impl<'r> LineReader<'r> {
     pub fn new(input: &'r mut dyn BufRead, path: &'r str) -> Self {
+        Self::with_limit(input, path, MAX_LINE_LEN)
+    }
+
+    /// A reader keeping at most `limit` bytes of each line.
+    pub fn with_limit(input: &'r mut dyn BufRead, path: &'r str, limit: usize) -> Self {
         LineReader {
             input,
             path,
             buf: Vec::with_capacity(4096),
+            limit,
             line_no: 0,
             overlong: false,
         }
@@ -52,7 +60,7 @@ impl<'r> LineReader<'r> {
     pub fn next_line(&mut self) -> Result<bool, ReadError> {
         self.buf.clear();
         self.overlong = false;
-        let limit = MAX_LINE_LEN as u64 + 1;
+        let limit = self.limit as u64 + 1;
         let n = std::io::Read::take(&mut self.input, limit)
             .read_until(b'\n', &mut self.buf)
             .map_err(|e| self.io(e))?;
@@ -60,9 +68,9 @@ impl<'r> LineReader<'r> {
             return Ok(false);
         }
         self.line_no += 1;
-        if self.buf.last() != Some(&b'\n') && self.buf.len() > MAX_LINE_LEN {
+        if self.buf.last() != Some(&b'\n') && self.buf.len() > self.limit {
             self.overlong = true;
-            self.buf.truncate(MAX_LINE_LEN);
+            self.buf.truncate(self.limit);
             // Drop the rest of the line without keeping it.
             loop {
                 let path = self.path;

@@ -2,12 +2,14 @@
 //! year-less timestamps and the year they are given, `host:port` splitting (IPv6 included), and
 //! hex dump rows.
 
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::net::Ipv6Addr;
 
 use super::year::YearHints;
 use crate::model::time::micros_from_parts;
 use crate::model::{IpProto, Timestamp, YearSource};
+
+use super::ReadError;
 
 /// Longest line kept, in bytes. The longest real alert lines are Suricata `fast.log` lines with
 /// a raw packet excerpt (about 250 bytes) and Snort messages of up to a few hundred bytes;
@@ -26,74 +28,32 @@ pub struct LineInfo {
     pub lossy: bool,
 }
 
-/// Reads lines of bounded length, decoding invalid UTF-8 lossily.
+/// Reads lines of bounded length, decoding invalid UTF-8 lossily: the firewall readers' line
+/// reader with the alert readers' limit, each line copied out for records that span lines.
 pub struct LineReader<'r> {
-    inner: &'r mut dyn BufRead,
-    bytes: Vec<u8>,
-    number: u64,
+    inner: super::logline::LineReader<'r>,
 }
 
 impl<'r> LineReader<'r> {
-    pub fn new(inner: &'r mut dyn BufRead) -> Self {
+    pub fn new(inner: &'r mut dyn BufRead, path: &'r str) -> Self {
         LineReader {
-            inner,
-            bytes: Vec::with_capacity(256),
-            number: 0,
+            inner: super::logline::LineReader::with_limit(inner, path, MAX_LINE_LEN),
         }
     }
 
     /// Reads the next line into `out` (cleared first), without its `\n` or `\r\n`.
     /// Returns `None` at the end of the input.
-    pub fn next_line(&mut self, out: &mut String) -> io::Result<Option<LineInfo>> {
+    pub fn next_line(&mut self, out: &mut String) -> Result<Option<LineInfo>, ReadError> {
         out.clear();
-        self.bytes.clear();
-        let mut overlong = false;
-        let mut saw_any = false;
-        loop {
-            let avail = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
-                break;
-            }
-            saw_any = true;
-            let (chunk, used, done) = match memchr::memchr(b'\n', avail) {
-                Some(i) => (&avail[..i], i + 1, true),
-                None => (avail, avail.len(), false),
-            };
-            let room = MAX_LINE_LEN - self.bytes.len();
-            if chunk.len() > room {
-                overlong = true;
-            }
-            self.bytes
-                .extend_from_slice(&chunk[..chunk.len().min(room)]);
-            self.inner.consume(used);
-            if done {
-                break;
-            }
-        }
-        if !saw_any {
+        if !self.inner.next_line()? {
             return Ok(None);
         }
-        if self.bytes.last() == Some(&b'\r') {
-            self.bytes.pop();
-        }
-        self.number += 1;
-        let lossy = match std::str::from_utf8(&self.bytes) {
-            Ok(s) => {
-                out.push_str(s);
-                false
-            }
-            Err(_) => {
-                out.push_str(&String::from_utf8_lossy(&self.bytes));
-                true
-            }
-        };
+        let text = self.inner.text();
+        let lossy = matches!(text, std::borrow::Cow::Owned(_));
+        out.push_str(&text);
         Ok(Some(LineInfo {
-            number: self.number,
-            overlong,
+            number: self.inner.line_no,
+            overlong: self.inner.overlong,
             lossy,
         }))
     }
@@ -564,7 +524,7 @@ mod tests {
         data.extend(std::iter::repeat_n(b'a', MAX_LINE_LEN + 10));
         data.extend_from_slice(b"\nlast");
         let mut cur = std::io::Cursor::new(data);
-        let mut r = LineReader::new(&mut cur);
+        let mut r = LineReader::new(&mut cur, "t");
         let mut s = String::new();
         let i = r.next_line(&mut s).unwrap().unwrap();
         assert_eq!((s.as_str(), i.number, i.lossy), ("first", 1, false));

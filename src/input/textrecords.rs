@@ -74,7 +74,7 @@ pub fn read(
     sink: &mut dyn Sink,
     _format: InputFormat,
 ) -> Result<(), ReadError> {
-    let mut lines = LineReader::new(input);
+    let mut lines = LineReader::new(input, ctx.path);
     let mut r = Reader {
         ctx,
         sink,
@@ -89,14 +89,7 @@ pub fn read(
         payload: Vec::new(),
     };
     let mut line = String::new();
-    loop {
-        let info = lines.next_line(&mut line).map_err(|source| ReadError::Io {
-            path: ctx.path.to_string(),
-            source,
-        })?;
-        let Some(info) = info else {
-            break;
-        };
+    while let Some(info) = lines.next_line(&mut line)? {
         r.line(&line, info)?;
     }
     r.close()?;
