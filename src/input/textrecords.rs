@@ -78,11 +78,7 @@ pub fn read(
     let mut r = Reader {
         ctx,
         sink,
-        hints: YearHints {
-            flag: ctx.year,
-            surrounding: None,
-            mtime: ctx.mtime_year,
-        },
+        hints: YearHints::new(ctx),
         text: String::new(),
         open: None,
         overflow_first: None,
