@@ -207,7 +207,7 @@ impl<W: Write> Explainer<'_, '_, W> {
         let sid_from = self.sigs.resolve(alert);
         let alert = &*alert;
         let dis: Dissection = dissect::dissect(alert, self.kb);
-        let analysis = self.sigs.analyse(alert, &dis, sid_from);
+        let analysis = self.sigs.analyse(alert, &dis, sid_from, self.kb);
         let sig = match &analysis {
             Some(ra) => Some(rule_signature_info(ra)),
             None => self

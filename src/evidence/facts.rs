@@ -13,7 +13,6 @@ use crate::model::{Alert, Direction, Host, IpProto};
 use crate::signature::context::RuleAnalysis;
 use crate::signature::lint::Weakness;
 use crate::signature::parse::OptKind;
-use crate::signature::replay::Verdict;
 
 /// A fact's value.
 #[derive(Clone, Debug, PartialEq)]
@@ -694,14 +693,7 @@ pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &R
     if !ra.references.is_empty() {
         out.s("rule.references", ra.references.join("; "));
     }
-    out.s(
-        "rule.replay_verdict",
-        match ra.replay.verdict {
-            Verdict::Reproduced => "reproduced",
-            Verdict::Partial => "partial",
-            Verdict::NotReproduced => "not_reproduced",
-        },
-    );
+    out.s("rule.replay_verdict", ra.replay.verdict.as_str());
     if let Some(why) = ra.replay.reason() {
         out.s("rule.replay_reason", why);
     }

@@ -4,11 +4,11 @@ use serde::Deserialize;
 
 use super::{
     Indicator, Intent, Knowledge, KnownSignature, Magic, MulticastGroup, MulticastScope, PortRange,
-    Service, SpaceBlock, SpecialBlock,
+    RuleProtocol, Service, SpaceBlock, SpecialBlock,
 };
 
 /// Every knowledge file by name, with its embedded text.
-pub const FILES: [(&str, &str); 9] = [
+pub const FILES: [(&str, &str); 10] = [
     (
         "ipv4-special-registry.toml",
         include_str!("../../knowledge/ipv4-special-registry.toml"),
@@ -41,6 +41,10 @@ pub const FILES: [(&str, &str); 9] = [
     (
         "payload-indicators.toml",
         include_str!("../../knowledge/payload-indicators.toml"),
+    ),
+    (
+        "rule-protocols.toml",
+        include_str!("../../knowledge/rule-protocols.toml"),
     ),
 ];
 
@@ -91,6 +95,13 @@ struct SignaturesFile {
     intent: Vec<Intent>,
     #[serde(default)]
     signature: Vec<KnownSignature>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleProtocolsFile {
+    source: String,
+    protocol: Vec<RuleProtocol>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +176,13 @@ pub(super) fn load_file(kb: &mut Knowledge, name: &str, text: &str) -> Result<()
                     .map_err(|e| format!("indicator {}: {e}", i.id))?;
                 i.regex = Some(re);
                 kb.indicators.push(i);
+            }
+        }
+        "rule-protocols.toml" => {
+            let f: RuleProtocolsFile = toml::from_str(text).map_err(err)?;
+            for mut p in f.protocol {
+                fill_source(&mut p.source, &f.source);
+                kb.rule_protocols.push(p);
             }
         }
         other => return Err(format!("unknown knowledge file {other}")),

@@ -194,6 +194,16 @@ pub struct Indicator {
     pub regex: Option<Regex>,
 }
 
+/// A rule header's protocol keyword and the transports it matches.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RuleProtocol {
+    pub keyword: String,
+    /// Transport names as `IpProto` prints them in lower case, or `any`.
+    pub transports: Vec<String>,
+    #[serde(default)]
+    pub source: String,
+}
+
 /// Every fact fpx knows.
 #[derive(Clone, Debug, Default)]
 pub struct Knowledge {
@@ -207,6 +217,7 @@ pub struct Knowledge {
     pub intents: Vec<Intent>,
     pub signatures: Vec<KnownSignature>,
     pub indicators: Vec<Indicator>,
+    pub rule_protocols: Vec<RuleProtocol>,
     /// Where each file was read from (`embedded` or a path), for `--explain-sources`.
     pub origins: Vec<(String, String)>,
 }
@@ -311,6 +322,17 @@ impl Knowledge {
             .iter()
             .filter(|m| bytes.starts_with(&m.hex))
             .max_by_key(|m| m.hex.len())
+    }
+
+    /// Whether a rule with this header protocol can fire on a packet of `transport`: `Some`
+    /// when the keyword is known, `None` when it is not (it may then fit anything).
+    pub fn rule_protocol_fits(&self, keyword: &str, transport: IpProto) -> Option<bool> {
+        let p = self
+            .rule_protocols
+            .iter()
+            .find(|p| p.keyword.eq_ignore_ascii_case(keyword))?;
+        let name = transport.to_string().to_ascii_lowercase();
+        Some(p.transports.iter().any(|t| t == "any" || *t == name))
     }
 
     /// Intents whose msg pattern or classtype matches.

@@ -12,7 +12,7 @@ use crate::evidence::Evidence;
 use crate::model::time::Rfc3339;
 use crate::model::{Location, Original};
 use crate::score::Score;
-use crate::signature::replay::{Outcome, Verdict};
+use crate::signature::replay::Outcome;
 use crate::signature::RuleAnalysis;
 
 use super::{Explained, Summary};
@@ -138,6 +138,9 @@ struct StepOut<'a> {
 #[derive(Serialize)]
 struct ReplayOut<'a> {
     verdict: &'static str,
+    /// Options judged (matched or not) out of `options` replayed.
+    evaluated: usize,
+    options: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     steps: Vec<StepOut<'a>>,
@@ -175,11 +178,9 @@ fn rule_out<'a>(ra: &'a RuleAnalysis<'_>, e: &Explained<'_, '_>) -> RuleOut<'a> 
         chosen_by: ra.chosen_by.as_str(),
         text: ra.rule_text(),
         replay: ReplayOut {
-            verdict: match ra.replay.verdict {
-                Verdict::Reproduced => "reproduced",
-                Verdict::Partial => "partial",
-                Verdict::NotReproduced => "not_reproduced",
-            },
+            verdict: ra.replay.verdict.as_str(),
+            evaluated: ra.replay.evaluated().0,
+            options: ra.replay.evaluated().1,
             reason: ra.replay.reason(),
             steps: ra
                 .replay

@@ -20,6 +20,7 @@ use super::replay::{replay, Chance, Outcome, Replay, ReplayInput};
 use super::vars::{HeaderMatch, Vars};
 use super::{Origin, RuleSet, SignatureError};
 use crate::dissect::{Dissection, FieldClass};
+use crate::knowledge::Knowledge;
 use crate::model::{Alert, Direction};
 
 /// What `explain` was told about signatures: paths and values only, read by
@@ -265,13 +266,46 @@ impl SignatureContext {
     fn pick_by_header(&self, keys: &[(u32, u32)], alert: &Alert<'_>) -> Option<(u32, u32)> {
         let fits = |&(gid, sid): &(u32, u32)| {
             let revs = self.set.lookup(gid, sid);
-            let header = latest(&revs).and_then(|r| r.header.as_ref());
-            header.is_none_or(|h| self.vars.match_header(h, alert).matches != Some(false))
+            latest(&revs)
+                .and_then(|r| self.vars.match_rule_header(r, alert))
+                .is_none_or(|m| m.matches != Some(false))
         };
         keys.iter()
             .copied()
             .find(fits)
             .or_else(|| keys.first().copied())
+    }
+
+    /// Of the rules holding the alert's gid:sid, those that can have fired on it, in the order
+    /// [`choose`] takes them. A rule whose protocol cannot match the alert's transport (an
+    /// `alert http` rule for a UDP packet) never fired on it: two rule sets that reuse one sid
+    /// for different rules are told apart so. Among the rest, enabled rules come before rules
+    /// commented out, which are taken only when nothing else is left; within a revision, a rule
+    /// whose header fits the alert comes first.
+    fn candidates<'s>(&'s self, alert: &Alert<'_>, kb: &Knowledge) -> Vec<&'s Rule> {
+        let Some(sid) = alert.sid else {
+            return Vec::new();
+        };
+        let fits_transport = |r: &Rule| match (r.proto.as_deref(), alert.proto) {
+            (Some(k), Some(t)) => kb.rule_protocol_fits(k, t) != Some(false),
+            _ => true,
+        };
+        let mut revs: Vec<&Rule> = self
+            .set
+            .lookup(alert.gid, sid)
+            .into_iter()
+            .filter(|r| fits_transport(r))
+            .collect();
+        if revs.iter().any(|r| r.enabled) {
+            revs.retain(|r| r.enabled);
+        }
+        let header_fails = |r: &Rule| {
+            self.vars
+                .match_rule_header(r, alert)
+                .is_some_and(|m| m.matches == Some(false))
+        };
+        revs.sort_by_key(|r| (r.rev.unwrap_or(0), header_fails(r)));
+        revs
     }
 
     /// Chooses, replays and judges the rule behind `alert`. `None` when no rule is known.
@@ -280,11 +314,9 @@ impl SignatureContext {
         alert: &Alert<'_>,
         dis: &Dissection,
         sid_from: Option<&'static str>,
+        kb: &Knowledge,
     ) -> Option<RuleAnalysis<'_>> {
-        let revs = match alert.sid {
-            Some(sid) => self.set.lookup(alert.gid, sid),
-            None => Vec::new(),
-        };
+        let revs = self.candidates(alert, kb);
         let eve = alert
             .rule
             .as_deref()
@@ -303,7 +335,15 @@ impl SignatureContext {
                 "the rule text the sensor logged with the alert".to_string(),
             ),
             None => {
-                let (r, by, why) = choose(&revs, alert.rev)?;
+                let (r, by, mut why) = choose(&revs, alert.rev)?;
+                if !r.enabled {
+                    let _ = write!(
+                        why,
+                        "; it is commented out in {}, the only rule with this sid that can \
+                         match the alert, so the sensor ran it enabled",
+                        r.origin
+                    );
+                }
                 (Cow::Borrowed(r), by, why)
             }
         };
@@ -315,10 +355,7 @@ impl SignatureContext {
         let mut input = ReplayInput::from_alert(alert);
         input.direction = direction;
         let replayed = replay(&rule, &input);
-        let header = rule
-            .header
-            .as_ref()
-            .map(|h| self.vars.match_header(h, alert));
+        let header = self.vars.match_rule_header(&rule, alert);
         let exclusion = self
             .exclusion(&rule, alert, direction)
             .map(|x| x.sentence(&rule, &[]));
@@ -412,8 +449,7 @@ impl SignatureContext {
                 });
             }
         }
-        let h = r.header.as_ref()?;
-        let m = self.vars.match_header(h, alert);
+        let m = self.vars.match_rule_header(r, alert)?;
         if m.matches != Some(false) {
             return None;
         }
@@ -852,6 +888,50 @@ mod tests {
             port: Some(dport),
         };
         a
+    }
+
+    #[test]
+    fn binding_prefers_rules_that_can_fire_and_enabled_ones() {
+        // Issue #8: a UDP NTP alert of sid 8 was bound to a commented-out `alert http`
+        // FILESTORE rule of another set with the same sid.
+        let mut s = RuleSet::default();
+        s.add_text(
+            "alert udp any any -> any 123 (msg:\"NTP\"; content:\"|e3|\"; depth:1; sid:8; rev:1;)\n",
+            "own.rules",
+        );
+        s.add_text(
+            "# alert http any any -> any any (msg:\"FILESTORE pdf\"; filemagic:\"PDF\"; sid:8; rev:3;)\n\
+             alert tcp any any -> any 25 (msg:\"SMTP\"; content:\"X\"; sid:9; rev:1;)\n\
+             # alert tcp any any -> any 25 (msg:\"SMTP\"; content:\"Y\"; sid:9; rev:2;)\n",
+            "other.rules",
+        );
+        let ctx = SignatureContext {
+            set: s,
+            ..SignatureContext::default()
+        };
+        let kb = Knowledge::embedded().unwrap();
+        let mut a = msg_only_alert("NTP", 123);
+        a.proto = Some(crate::model::IpProto::UDP);
+        a.sid = Some(8);
+        a.rev = Some(3);
+        let ra = ctx.analyse(&a, &Dissection::default(), None, &kb).unwrap();
+        assert_eq!(ra.rule.origin.path.as_ref(), "own.rules");
+        assert!(ra.rule.enabled);
+        // An enabled copy wins over a later commented-out revision.
+        a.proto = Some(crate::model::IpProto::TCP);
+        a.sid = Some(9);
+        a.rev = None;
+        let ra = ctx.analyse(&a, &Dissection::default(), None, &kb).unwrap();
+        assert_eq!(ra.rule.rev, Some(1));
+        // Only a commented-out rule fits: it is used, and the analysis says so.
+        a.sid = Some(8);
+        a.proto = Some(crate::model::IpProto::TCP);
+        let ra = ctx.analyse(&a, &Dissection::default(), None, &kb).unwrap();
+        assert!(!ra.rule.enabled);
+        assert!(ra.chosen_why.contains("commented out"), "{}", ra.chosen_why);
+        // No rule can fire on the packet: none is bound.
+        a.proto = Some(crate::model::IpProto::ICMP);
+        assert!(ctx.analyse(&a, &Dissection::default(), None, &kb).is_none());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::lint::show_bytes;
 use super::parse::{
     Base, ByteRead, Cmp, Content, Endian, Isdataat, NumArg, OptKind, Pcre, Rule, RuleOption,
 };
-use crate::model::{Alert, Direction};
+use crate::model::{Alert, Direction, IpProto};
 
 /// Most match positions tried per content when later options fail. Real rules need a
 /// handful; the bound keeps a 1-byte content over a 64 KiB buffer from going quadratic.
@@ -49,6 +49,9 @@ pub struct ReplayInput<'b> {
     /// packet's payload (EVE logs the stream for stream and app-layer matches). Packet-size
     /// options such as `dsize` then cannot be judged on it.
     pub payload_is_stream: bool,
+    /// Whether the flow is known to be established as the engines mean it for `flow:established`:
+    /// a TCP handshake seen, or (UDP) packets seen both ways. `None`: not known.
+    pub established: Option<bool>,
 }
 
 impl<'b> ReplayInput<'b> {
@@ -84,12 +87,34 @@ impl<'b> ReplayInput<'b> {
                 (Some(p), Some(pkt)) => !p.is_empty() && !pkt.bytes.ends_with(p),
                 _ => false,
             };
+        // Suricata runs its app-layer parsers on a TCP stream only once the session is
+        // established (or taken up mid-stream, which it then treats as established), so a
+        // detected app_proto says as much as a seen handshake.
+        let app_layer = alert
+            .app_proto
+            .as_deref()
+            .is_some_and(|p| !matches!(p, "failed" | "unknown" | ""));
+        let flow = alert.flow.as_ref();
+        let established = match alert.proto {
+            Some(IpProto::TCP) => (app_layer
+                || flow.is_some_and(|f| {
+                    f.handshake_seen == Some(true) || f.state.as_deref() == Some("established")
+                }))
+            .then_some(true),
+            Some(IpProto::UDP) => flow
+                .is_some_and(|f| {
+                    f.pkts_toserver.unwrap_or(0) > 0 && f.pkts_toclient.unwrap_or(0) > 0
+                })
+                .then_some(true),
+            _ => None,
+        };
         ReplayInput {
             payload,
             buffers,
             direction: alert.direction,
             tcp_flags: alert.ip.tcp_flags.as_deref(),
             payload_is_stream,
+            established,
         }
     }
 
@@ -171,12 +196,27 @@ pub struct Step {
 /// The overall result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every option fpx evaluated matched, and it could evaluate them all.
+    /// Every option fpx evaluated matched, and it could evaluate them all (at least one).
     Reproduced,
     /// Every evaluable option matched; some could not be evaluated.
     Partial,
     /// An option did not match: fpx cannot reproduce the alert.
     NotReproduced,
+    /// No option could be evaluated: the rule has none fpx replays (a header-only rule), or
+    /// none could be judged on these bytes. Nothing was reproduced.
+    NotEvaluated,
+}
+
+impl Verdict {
+    /// Stable names, as the JSON output and the `rule.replay_verdict` fact write them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Reproduced => "reproduced",
+            Verdict::Partial => "partial",
+            Verdict::NotReproduced => "not_reproduced",
+            Verdict::NotEvaluated => "not_evaluated",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -186,10 +226,31 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// Options that were evaluated (matched or not), and all options replayed.
+    pub fn evaluated(&self) -> (usize, usize) {
+        let done = self
+            .steps
+            .iter()
+            .filter(|s| s.outcome != Outcome::NotEvaluable)
+            .count();
+        (done, self.steps.len())
+    }
+
     /// Why the replay did not reproduce the match, when it did not.
     pub fn reason(&self) -> Option<String> {
         match self.verdict {
             Verdict::Reproduced => None,
+            Verdict::NotEvaluated if self.steps.is_empty() => Some(
+                "the rule has no option fpx replays (its header and non-payload keywords decide)"
+                    .into(),
+            ),
+            Verdict::NotEvaluated => Some(
+                self.steps
+                    .iter()
+                    .map(|s| format!("{}: {}", s.option, s.note))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             Verdict::Partial => Some(
                 self.steps
                     .iter()
@@ -213,8 +274,10 @@ impl fmt::Display for Replay {
             Verdict::Reproduced => "replay reproduces the match",
             Verdict::Partial => "replay matches what fpx can evaluate",
             Verdict::NotReproduced => "replay does not reproduce the match",
+            Verdict::NotEvaluated => "replay could evaluate no option",
         };
-        writeln!(f, "{v}")?;
+        let (done, all) = self.evaluated();
+        writeln!(f, "{v} ({done} of {all} options evaluated)")?;
         for s in &self.steps {
             let o = match s.outcome {
                 Outcome::Matched => "matched",
@@ -426,8 +489,11 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
             chance: r.chance,
         });
     }
+    let evaluated = steps.iter().any(|s| s.outcome == Outcome::Matched);
     let verdict = if failed {
         Verdict::NotReproduced
+    } else if !evaluated {
+        Verdict::NotEvaluated
     } else if unknown {
         Verdict::Partial
     } else {
@@ -457,33 +523,64 @@ fn cmp_text(c: Cmp) -> String {
     }
 }
 
+/// Judges a `flow` option word by word. Only what the input shows is judged: the direction
+/// from the sensor or the flow join, `established` from a seen handshake (TCP) or packets both
+/// ways (UDP, which Suricata then counts as established); everything else is not evaluable.
 fn flow_check(words: &[String], input: &ReplayInput<'_>) -> (Outcome, String) {
-    let want = words.iter().find_map(|w| match w.as_str() {
-        "to_server" | "from_client" => Some(Direction::ToServer),
-        "to_client" | "from_server" => Some(Direction::ToClient),
-        _ => None,
-    });
-    let (Some(want), Some(seen)) = (want, input.direction) else {
-        return (
-            Outcome::NotEvaluable,
-            "the packet's direction in its flow is not known".into(),
-        );
+    let mut notes: Vec<String> = Vec::new();
+    let mut outcome = Outcome::Matched;
+    // A word that fails decides; one that cannot be judged leaves the option unjudged.
+    let worst = |outcome: &mut Outcome, o: Outcome| {
+        if o == Outcome::NotMatched || *outcome == Outcome::Matched {
+            *outcome = o;
+        }
     };
-    if want == seen {
-        (
-            Outcome::Matched,
-            format!("packet travels {} as required", seen.as_str()),
-        )
-    } else {
-        (
-            Outcome::NotMatched,
-            format!(
-                "rule wants {} but the packet travels {}",
-                want.as_str(),
-                seen.as_str()
-            ),
-        )
+    for w in words {
+        let want = match w.as_str() {
+            "to_server" | "from_client" => Some(Direction::ToServer),
+            "to_client" | "from_server" => Some(Direction::ToClient),
+            _ => None,
+        };
+        if let Some(want) = want {
+            match input.direction {
+                Some(seen) if seen == want => {
+                    notes.push(format!("packet travels {} as required", seen.as_str()));
+                }
+                Some(seen) => {
+                    worst(&mut outcome, Outcome::NotMatched);
+                    notes.push(format!(
+                        "rule wants {} but the packet travels {}",
+                        want.as_str(),
+                        seen.as_str()
+                    ));
+                }
+                None => {
+                    worst(&mut outcome, Outcome::NotEvaluable);
+                    notes.push("the packet's direction in its flow is not known".into());
+                }
+            }
+            continue;
+        }
+        match w.as_str() {
+            "established" => match input.established {
+                Some(true) => notes.push("the flow is established (seen both ways)".into()),
+                _ => {
+                    worst(&mut outcome, Outcome::NotEvaluable);
+                    notes.push(
+                        "whether the flow was established is not known (no handshake or \
+                         answer seen)"
+                            .into(),
+                    );
+                }
+            },
+            "stateless" => notes.push("stateless: any packet".into()),
+            other => {
+                worst(&mut outcome, Outcome::NotEvaluable);
+                notes.push(format!("{other} is not judged on a single packet"));
+            }
+        }
     }
+    (outcome, notes.join("; "))
 }
 
 fn flags_check(want: &str, seen: &str) -> (Outcome, String) {
@@ -1173,6 +1270,37 @@ mod tests {
     }
 
     #[test]
+    fn nothing_evaluated_is_not_reproduced() {
+        // Issue #8: `reproduced` with zero evaluated options was most of the own-rules runs.
+        let r = run("alert ip any any -> any any (msg:\"x\"; sid:1;)", b"abc");
+        assert_eq!(r.verdict, Verdict::NotEvaluated, "{r}");
+        assert_eq!(r.evaluated(), (0, 0));
+        assert!(r.reason().unwrap().contains("no option"), "{r}");
+    }
+
+    #[test]
+    fn established_is_judged_only_on_what_the_flow_shows() {
+        // Issue #8: "flow:established matched" on a UDP packet nobody answered.
+        let rr = rule(
+            r#"alert udp any any -> any 123 (flow:established,to_server; content:"|e3|"; depth:1; sid:8;)"#,
+        );
+        let mut input = ReplayInput {
+            payload: Some(b"\xe3\x00\x06\xec"),
+            direction: Some(Direction::ToServer),
+            ..ReplayInput::default()
+        };
+        let r = replay(&rr, &input);
+        assert_eq!(r.steps[0].outcome, Outcome::NotEvaluable, "{r}");
+        assert_eq!(r.verdict, Verdict::Partial, "{r}");
+        assert_eq!(r.evaluated(), (1, 2));
+        input.established = Some(true);
+        let r = replay(&rr, &input);
+        assert_eq!(r.verdict, Verdict::Reproduced, "{r}");
+        input.direction = Some(Direction::ToClient);
+        assert_eq!(replay(&rr, &input).verdict, Verdict::NotReproduced);
+    }
+
+    #[test]
     fn contents_with_depth_and_distance() {
         let r = run(
             r#"alert udp any any -> any any (dsize:<38; content:"|32 00 00 00|"; depth:4; content:"|00 00 00 00|"; distance:1; sid:1; rev:3;)"#,
@@ -1228,6 +1356,7 @@ mod tests {
             direction: Some(Direction::ToServer),
             tcp_flags: None,
             payload_is_stream: false,
+            established: None,
         };
         let r = replay(&rr, &input);
         assert_eq!(r.verdict, Verdict::Partial, "{r}");
@@ -1257,7 +1386,9 @@ mod tests {
             r#"alert tcp any any -> any any (pcre:"/(a)\1(?=b)/"; sid:1;)"#,
             b"aab",
         );
-        assert_eq!(r.verdict, Verdict::Partial);
+        // Nothing else to evaluate: nothing is reproduced (issue #8: no `reproduced` or
+        // `partial` from zero evaluated options).
+        assert_eq!(r.verdict, Verdict::NotEvaluated);
         assert!(r.steps[0].note.contains("backreference"), "{r}");
         let r = run(
             r#"alert tcp any any -> any any (pcre:"/x(?!y)/"; sid:1;)"#,
@@ -1374,7 +1505,7 @@ mod tests {
             r#"alert websocket any any -> any any (flow:established; frame:websocket.pdu; content:"hello"; startswith; endswith; sid:2;)"#,
             b"\x81\x05hello",
         );
-        assert_eq!(r.verdict, Verdict::Partial, "{r}");
+        assert_eq!(r.verdict, Verdict::NotEvaluated, "{r}");
         let c = r
             .steps
             .iter()

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::parse::{parse_addr, parse_port, AddrExpr, Direction, Header, PortExpr};
+use super::parse::{parse_addr, parse_port, AddrExpr, Direction, Header, PortExpr, Rule};
 use super::{Origin, SignatureError};
 use crate::model::{Alert, Endpoint};
 
@@ -378,7 +378,37 @@ impl Vars {
 
     /// Evaluates a rule header against an alert's addresses and ports.
     pub fn match_header(&self, h: &Header, alert: &Alert<'_>) -> HeaderMatch {
-        let forward = self.side_pair(h, &alert.src, &alert.dest);
+        self.match_header_ports(h, true, alert)
+    }
+
+    /// Evaluates the header of a rule: `alert ip` rules match any transport, so Snort and
+    /// Suricata ignore the ports they write (`alert ip any any -> any 5060` fires on a packet
+    /// to port 49668), and fpx judges only their addresses.
+    pub fn match_rule_header(&self, r: &Rule, alert: &Alert<'_>) -> Option<HeaderMatch> {
+        let h = r.header.as_ref()?;
+        let ports_apply = !r
+            .proto
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("ip"));
+        Some(self.match_header_ports(h, ports_apply, alert))
+    }
+
+    fn match_header_ports(&self, h: &Header, ports_apply: bool, alert: &Alert<'_>) -> HeaderMatch {
+        let pair = |a: &Endpoint<'_>, b: &Endpoint<'_>| {
+            let mut sides = self.side_pair(h, a, b);
+            if !ports_apply {
+                for (name, side) in &mut sides {
+                    if name.contains(" port ") {
+                        *side = SideMatch {
+                            matches: Some(true),
+                            why: "ports do not apply to an ip rule".into(),
+                        };
+                    }
+                }
+            }
+            sides
+        };
+        let forward = pair(&alert.src, &alert.dest);
         let fwd_ok = all3(&forward);
         if fwd_ok == Some(true) || h.direction == Direction::To {
             return HeaderMatch {
@@ -387,7 +417,7 @@ impl Vars {
                 sides: forward,
             };
         }
-        let back = self.side_pair(h, &alert.dest, &alert.src);
+        let back = pair(&alert.dest, &alert.src);
         let back_ok = all3(&back);
         if back_ok == Some(true) {
             HeaderMatch {
@@ -584,6 +614,28 @@ mod tests {
         let m4 = v.match_header(&h4, &alert("192.168.1.10", 53000, "224.0.0.252", 5355));
         assert_eq!(m4.matches, Some(false));
         assert!(m4.sides[2].1.why.contains("excluded"), "{}", m4);
+    }
+
+    #[test]
+    fn ip_rules_ignore_their_ports() {
+        // Issue #8: Snort and Suricata ignore the ports of an `alert ip` rule (GPL sid
+        // 100000160 `alert ip any any -> any 5060` fires on a packet to 49668).
+        let v = Vars::default();
+        let r = parse_rule(
+            "alert ip any any -> any 5060 (sid:100000160;)",
+            Origin {
+                path: Arc::from("t"),
+                line: 1,
+            },
+        )
+        .unwrap();
+        let a = alert("10.0.0.1", 445, "10.0.0.2", 49668);
+        let m = v.match_rule_header(&r, &a).unwrap();
+        assert_eq!(m.matches, Some(true), "{m}");
+        assert!(m.to_string().contains("ports do not apply"), "{m}");
+        // The same header on a tcp rule keeps its port.
+        let t = header("alert tcp any any -> any 5060 (sid:1;)");
+        assert_eq!(v.match_header(&t, &a).matches, Some(false));
     }
 
     #[test]

@@ -180,7 +180,7 @@ fn classify(test: &str, rule: &Rule, alert: &Alert<'_>, t: &mut Tally) {
                 step.note
             ));
         }
-        Verdict::Reproduced | Verdict::Partial => {
+        Verdict::Reproduced | Verdict::Partial | Verdict::NotEvaluated => {
             let mut reasons: Vec<String> = out
                 .steps
                 .iter()
