@@ -156,6 +156,7 @@ fn main() {
         pcaps: vec![],
         signatures: Default::default(),
         clusters_only: false,
+        hold_alerts: explain::HOLD_ALERTS,
     };
     let explain = median(
         || {

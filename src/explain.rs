@@ -1,11 +1,26 @@
-//! The `explain` job: read every input, and for each alert dissect, gather facts, weigh the
-//! evidence, score and report. Stateless per alert; the only state is the counters.
+//! The `explain` job.
+//!
+//! Every record, as it arrives, is added to the state home (`src/state`: flows, hosts, NAT,
+//! and the cluster table for context records). Alerts are held back in a bounded window
+//! ([`HOLD_ALERTS`], [`HOLD_BYTES`]); when the window is full, or the input ends, the held
+//! alerts are judged in input order with everything the state then holds:
+//!
+//! 1. each alert is dissected (continuing the message an earlier alert of its stream opened),
+//!    its rule analysed, its facts gathered (its own, and the state's about its flow and
+//!    hosts), its own evidence weighed, and it joins its cluster with that evidence;
+//! 2. the clusters of those alerts are weighed (their members' evidence plus their own);
+//! 3. each alert is scored on its own evidence plus its cluster's, and printed.
+//!
+//! An alert that leaves the window before the input ends is judged on the records read so
+//! far; its output says so (`provisional`), and the summary counts such alerts.
 
+use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::cluster::{self, Clusterer};
+use crate::cluster::{self, ClusterBooks, ClusterReport};
 use crate::dissect::{self, Dissection};
 use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
 use crate::flow::PcapIndex;
@@ -13,8 +28,29 @@ use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
 use crate::model::{Alert, ContextEvent, Provenance, SkipReason};
 use crate::report::{Explained, Format, Printer, Summary};
-use crate::score;
+use crate::score::{self, Score, REASON_WEIGHT};
 use crate::signature::{RuleAnalysis, SignatureConfig, SignatureContext, SignatureError};
+use crate::state::clusters::AlertMember;
+use crate::state::generalise::explanation;
+use crate::state::{AlertContext, State};
+
+/// Alerts held back at most before the oldest are judged. Within the window every alert is
+/// judged with what all later records in it say (answers from its peer, the rest of its
+/// cluster); 10 000 alerts cover the usual dump whole (the largest real file in the corpus
+/// has 5,675), while a flood is judged in windows instead of waiting for its end. Measured on
+/// a flood of fast alerts: 4.2 KiB per alert all told while its window is judged (the owned
+/// alert, then its dissection, rule analysis and rendered evidence until it is printed), so
+/// the default window costs about 42 MiB.
+pub const HOLD_ALERTS: usize = 10_000;
+
+/// Bytes held at most: the alerts' own bytes (payloads, packets, original records) plus
+/// [`JUDGEMENT_BYTES`] each for what judging them adds. Alerts with large payloads shorten
+/// the window rather than grow memory.
+pub const HOLD_BYTES: usize = 48 << 20;
+
+/// What judging one alert adds to its bytes until it is printed (dissection, rule analysis,
+/// evidence texts): 3 KiB, from the measurement at [`HOLD_ALERTS`].
+pub const JUDGEMENT_BYTES: usize = 3 << 10;
 
 /// A validated configuration for `explain`.
 #[derive(Clone, Debug)]
@@ -32,6 +68,8 @@ pub struct ExplainConfig {
     pub signatures: SignatureConfig,
     /// Print clusters and the summary only.
     pub clusters_only: bool,
+    /// Alerts held back at most before the oldest are judged (default [`HOLD_ALERTS`]).
+    pub hold_alerts: usize,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -82,30 +120,31 @@ pub fn run<W: Write>(
             sigs.warnings.len() - MAX_SIGNATURE_WARNINGS
         );
     }
-    let (cluster_book, hypotheses) =
-        cluster::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
+    let books = cluster::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
+    let home = cfg
+        .signatures
+        .home_net
+        .as_deref()
+        .map(crate::state::clusters::home_networks)
+        .unwrap_or_default();
     let mut ex = Explainer {
-        cluster: Clusterer::new(&kb).with_home(
-            cfg.signatures
-                .home_net
-                .as_deref()
-                .map(cluster::home_networks)
-                .unwrap_or_default(),
-        ),
+        state: State::new(&kb, home),
         kb: &kb,
         book: &book,
+        books: &books,
         pcap: pcap.as_ref(),
         sigs: &sigs,
         printer: Printer::new(cfg.format, out),
         summary: Summary::default(),
-        facts: Facts::default(),
-        evidence: Vec::new(),
+        held: VecDeque::new(),
+        held_bytes: 0,
+        hold_alerts: cfg.hold_alerts.max(1),
         warn,
         warnings_left: cfg.max_warnings,
         clusters_only: cfg.clusters_only,
         io_error: None,
     };
-    // Context logs first, so that alerts stream out with what the logs say about their hosts.
+    // Context logs first, so that every alert is judged with what they say about its hosts.
     for path in &input::context_first(&cfg.inputs, &cfg.read) {
         match input::read_path(path, &cfg.read, &mut ex) {
             Ok(()) => {}
@@ -116,16 +155,11 @@ pub fn run<W: Write>(
             }
         }
     }
+    let reports = ex.release(true);
     if ex.io_error.is_none() {
-        let clusters = std::mem::replace(&mut ex.cluster, Clusterer::new(&kb));
-        for c in clusters.finish(&cluster_book, &hypotheses) {
-            ex.summary.clusters += 1;
-            if let Err(e) = ex.printer.cluster(&c) {
-                ex.io_error = Some(e);
-                break;
-            }
-        }
+        ex.print_clusters(reports);
     }
+    ex.summary.state = ex.state.stats();
     if ex.io_error.is_none() {
         if let Err(e) = ex.printer.summary(&ex.summary) {
             ex.io_error = Some(e);
@@ -153,16 +187,40 @@ fn error_message(e: &ReadError) -> String {
     }
 }
 
+/// An alert waiting to be judged.
+struct Held {
+    index: u64,
+    alert: Alert<'static>,
+    sid_from: Option<&'static str>,
+    bytes: usize,
+}
+
+/// An alert judged on its own evidence, waiting for its cluster's.
+struct Judged<'s> {
+    index: u64,
+    alert: Alert<'static>,
+    dissection: Dissection,
+    analysis: Option<RuleAnalysis<'s>>,
+    signature: Option<SignatureInfo>,
+    evidence: Vec<Evidence>,
+    intent: Option<String>,
+    marks: Vec<Range<usize>>,
+    context: Option<AlertContext>,
+    slot: usize,
+}
+
 struct Explainer<'k, 'w, W: Write> {
     kb: &'k Knowledge,
     book: &'k RuleBook,
+    books: &'k ClusterBooks,
     pcap: Option<&'k PcapIndex>,
     sigs: &'k SignatureContext,
-    cluster: Clusterer<'k>,
+    state: State<'k>,
     printer: Printer<W>,
     summary: Summary,
-    facts: Facts,
-    evidence: Vec<Evidence>,
+    held: VecDeque<Held>,
+    held_bytes: usize,
+    hold_alerts: usize,
     warn: &'w mut dyn Write,
     warnings_left: usize,
     clusters_only: bool,
@@ -202,33 +260,51 @@ fn rule_signature_info(ra: &RuleAnalysis<'_>) -> SignatureInfo {
     }
 }
 
-impl<W: Write> Explainer<'_, '_, W> {
-    fn explain(&mut self, alert: &mut Alert<'_>) -> io::Result<()> {
-        let sid_from = self.sigs.resolve(alert);
-        let alert = &*alert;
-        let dis: Dissection = dissect::dissect(alert, self.kb);
-        let analysis = self.sigs.analyse(alert, &dis, sid_from, self.kb);
+impl<'k, W: Write> Explainer<'k, '_, W> {
+    /// Judges an alert on its own evidence (with what the state holds about its flow and
+    /// hosts) and adds it to its cluster.
+    fn judge(&mut self, h: Held) -> Judged<'k> {
+        let alert = h.alert;
+        let kb = self.kb;
+        let continuation = self
+            .state
+            .flows
+            .continuation(&alert)
+            .map(|c| (c.message.start.clone(), c.offset, c.message.alert_index));
+        let dis: Dissection = match (&continuation, alert.payload.as_deref()) {
+            // A payload the dissectors recognise on its own speaks for itself.
+            (Some((start, offset, from)), Some(p)) => {
+                let own = dissect::dissect(&alert, kb);
+                if own.protocol.is_some() {
+                    own
+                } else {
+                    dissect::continued(p.len(), start, *offset, *from)
+                }
+            }
+            _ => dissect::dissect(&alert, kb),
+        };
+        self.state.flows.explained(&alert, h.index, &dis);
+        let analysis = self.sigs.analyse(&alert, &dis, h.sid_from, kb);
         let sig = match &analysis {
             Some(ra) => Some(rule_signature_info(ra)),
-            None => self
-                .kb
+            None => kb
                 .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
                 .map(signature_info),
         };
-        evidence::compute_facts(&mut self.facts, alert, &dis, sig.as_ref(), self.kb);
+        let mut facts = Facts::default();
+        evidence::compute_facts(&mut facts, &alert, &dis, sig.as_ref(), kb);
         if let Some(ra) = &analysis {
-            evidence::compute_rule_facts(&mut self.facts, alert, &dis, ra);
+            evidence::compute_rule_facts(&mut facts, &alert, &dis, ra);
         }
-        let context = self.cluster.alert_context(alert);
-        if let Some(c) = &context {
-            Clusterer::context_facts(c, &mut self.facts);
-        }
-        self.book.evaluate(&self.facts, &mut self.evidence);
-        let intent = match self.facts.get_named("signature.intent") {
+        self.state.alert_facts(&alert, &mut facts);
+        let context = self.state.alert_context(&alert);
+        let mut ev = Vec::new();
+        self.book.evaluate(&facts, &mut ev);
+        let intent = match facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
             _ => None,
         };
-        let score = score::score(self.book, intent.as_deref(), &self.evidence);
+        let own = score::score(self.book, intent.as_deref(), &ev);
         let num = |f: &Facts, k: &str| match f.get_named(k) {
             Some(Value::Num(n)) => Some(*n as usize),
             _ => None,
@@ -236,36 +312,144 @@ impl<W: Write> Explainer<'_, '_, W> {
         // Every range the replay matched; without a rule, the longest content's first match.
         let marks: Vec<Range<usize>> = match &analysis {
             Some(ra) => ra.payload_ranges.clone(),
-            None => num(&self.facts, "match.offset")
-                .zip(num(&self.facts, "match.len"))
+            None => num(&facts, "match.offset")
+                .zip(num(&facts, "match.len"))
                 .map(|(o, l)| std::iter::once(o..o + l).collect())
                 .unwrap_or_default(),
         };
-        let cluster_id = self
-            .cluster
-            .alert(alert, self.summary.alerts, score.fp_probability);
+        let why = explanation(
+            own.verdict.as_str(),
+            ev.iter()
+                .filter(|e| e.log_odds.abs() >= REASON_WEIGHT)
+                .map(|e| e.id.as_str()),
+        );
+        let slot = self.state.clusters.add_alert(
+            &alert,
+            &why,
+            AlertMember {
+                index: h.index,
+                intent: intent.as_deref(),
+                own_log_odds: ev.iter().map(|e| e.log_odds).sum(),
+            },
+        );
+        Judged {
+            index: h.index,
+            alert,
+            dissection: dis,
+            analysis,
+            signature: sig,
+            evidence: ev,
+            intent,
+            marks,
+            context,
+            slot,
+        }
+    }
+
+    /// Judges and prints held alerts: all of them at the end of input, else the older half of
+    /// the window. Returns the reports of the clusters it weighed.
+    fn release(&mut self, at_end: bool) -> HashMap<usize, ClusterReport> {
+        let take = if at_end {
+            self.held.len()
+        } else {
+            self.held.len().div_ceil(2)
+        };
+        let mut judged = Vec::with_capacity(take);
+        for _ in 0..take {
+            let Some(h) = self.held.pop_front() else {
+                break;
+            };
+            self.held_bytes -= h.bytes;
+            judged.push(self.judge(h));
+        }
+        self.state.clusters.merge_port_spread();
+        let mut reports: HashMap<usize, ClusterReport> = HashMap::new();
+        for j in &judged {
+            let slot = self.state.clusters.resolve(j.slot);
+            if let std::collections::hash_map::Entry::Vacant(v) = reports.entry(slot) {
+                if let Some(c) = self.state.clusters.get(slot) {
+                    v.insert(cluster::judge(c, &self.state, self.books, self.book));
+                }
+            }
+        }
+        if !at_end {
+            self.summary.judged_early += judged.len() as u64;
+        }
+        for j in judged {
+            if self.io_error.is_some() {
+                break;
+            }
+            let report = reports.get(&self.state.clusters.resolve(j.slot));
+            if let Err(e) = self.print_alert(&j, report, !at_end) {
+                self.io_error = Some(e);
+            }
+        }
+        reports
+    }
+
+    fn print_alert(
+        &mut self,
+        j: &Judged<'_>,
+        report: Option<&ClusterReport>,
+        provisional: bool,
+    ) -> io::Result<()> {
+        let mut evidence = j.evidence.clone();
+        if let Some(r) = report {
+            evidence.extend(r.own_evidence().cloned());
+        }
+        evidence.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+        let mut score: Score = score::score(self.book, j.intent.as_deref(), &evidence);
+        if let Some(why) = report.and_then(ClusterReport::conflict) {
+            score.undetermine(format!("in its cluster, {why}"), &evidence);
+        }
         *self
             .summary
             .verdicts
             .entry(score.verdict.as_str())
             .or_default() += 1;
-        let e = Explained {
-            index: self.summary.alerts,
-            alert,
-            dissection: &dis,
-            signature: sig.as_ref(),
-            rule: analysis.as_ref(),
-            evidence: &self.evidence,
-            score: &score,
-            intent: intent.as_deref(),
-            marks: &marks,
-            cluster: Some(cluster_id),
-            context: context.as_ref(),
-        };
         if self.clusters_only {
             return Ok(());
         }
+        let e = Explained {
+            index: j.index,
+            alert: &j.alert,
+            dissection: &j.dissection,
+            signature: j.signature.as_ref(),
+            rule: j.analysis.as_ref(),
+            evidence: &evidence,
+            score: &score,
+            intent: j.intent.as_deref(),
+            marks: &j.marks,
+            cluster: report,
+            context: j.context.as_ref(),
+            provisional,
+        };
         self.printer.alert(&e)
+    }
+
+    /// Prints every cluster, weighed on the final state (reusing the reports the last release
+    /// made for its alerts' clusters).
+    fn print_clusters(&mut self, mut reports: HashMap<usize, ClusterReport>) {
+        let slots: Vec<usize> = self.state.clusters.iter().map(|(i, _)| i).collect();
+        for slot in slots {
+            let r = match reports.remove(&slot) {
+                Some(r) => r,
+                None => match self.state.clusters.get(slot) {
+                    Some(c) => cluster::judge(c, &self.state, self.books, self.book),
+                    None => continue,
+                },
+            };
+            self.summary.clusters += 1;
+            *self
+                .summary
+                .cluster_verdicts
+                .entry(r.score.verdict.as_str())
+                .or_default() += 1;
+            if let Err(e) = self.printer.cluster(&r) {
+                self.io_error = Some(e);
+                return;
+            }
+        }
     }
 }
 
@@ -282,12 +466,23 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
                 .or_default() += 1;
             joined.apply(&mut alert);
         }
-        match self.explain(&mut alert) {
-            Ok(()) => Flow::Continue,
-            Err(e) => {
-                self.io_error = Some(e);
-                Flow::Stop
-            }
+        let sid_from = self.sigs.resolve(&mut alert);
+        self.state.observe_alert(&alert);
+        let bytes = alert.heap_size() + std::mem::size_of::<Alert<'static>>() + JUDGEMENT_BYTES;
+        self.held_bytes += bytes;
+        self.held.push_back(Held {
+            index: self.summary.alerts,
+            alert: alert.into_owned(),
+            sid_from,
+            bytes,
+        });
+        if self.held.len() > self.hold_alerts || self.held_bytes > HOLD_BYTES {
+            self.release(false);
+        }
+        if self.io_error.is_some() {
+            Flow::Stop
+        } else {
+            Flow::Continue
         }
     }
 
@@ -299,7 +494,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
             .context_by_kind
             .entry(event.kind.0)
             .or_default() += 1;
-        self.cluster.context(&event);
+        self.state.observe_context(&event);
         Flow::Continue
     }
 

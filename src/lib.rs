@@ -1,9 +1,11 @@
 //! fpx explains Snort and Suricata alerts and estimates how likely each one is a false positive.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage, with one home for state across records:
 //!
 //! ```text
 //! input -> model::Alert -> dissect + knowledge -> evidence -> score -> cluster -> report
+//!                 \______ state (flows, hosts, NAT, cluster table) ___/
+//!                          filled in input order, read as facts
 //! ```
 
 pub mod cli;
@@ -19,3 +21,4 @@ pub mod model;
 pub mod report;
 pub mod score;
 pub mod signature;
+pub mod state;

@@ -102,6 +102,12 @@ pub struct ExplainFlags {
     /// floods: every alert is still explained, scored and counted).
     #[arg(long)]
     pub clusters_only: bool,
+    /// Alerts held back at most before the oldest are judged: within the window each alert is
+    /// judged with what the later records say (its peer's answers, the rest of its cluster);
+    /// alerts judged before the input ends are marked provisional.
+    #[arg(long, value_name = "N", default_value_t = crate::explain::HOLD_ALERTS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub hold: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -181,6 +187,7 @@ impl ExplainFlags {
                 home_net: self.home_net,
             },
             clusters_only: self.clusters_only,
+            hold_alerts: usize::try_from(self.hold).unwrap_or(usize::MAX),
         })
     }
 }

@@ -10,9 +10,9 @@ use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::time::Rfc3339;
 use crate::model::IpProto;
 
-use super::generalise::{common_prefix, AddrClass};
-use super::hosts::HostTable;
-use super::{Cluster, HostEx};
+use crate::state::clusters::ClassTally;
+use crate::state::generalise::{common_prefix, AddrClass};
+use crate::state::{Cluster, HostEx, State};
 
 macro_rules! keys {
     ($($name:literal => $doc:literal,)*) => {
@@ -23,12 +23,19 @@ macro_rules! keys {
 
 keys! {
     "cluster.kind" => "alert or context: what the cluster's records are",
+    "cluster.records" => "the kind of records: ids_alert, firewall (packet logs), connection (connection logs), protocol (application logs)",
+    "cluster.intent" => "what the member alerts' signature claims (p2p, scan, exploit, policy, ...)",
+    "cluster.explanation" => "the member alerts' own verdict and the evidence ids that gave it",
+    "cluster.members_log_odds" => "mean of the member alerts' own evidence, in log-odds",
+    "cluster.members_fp" => "false-positive probability of a member alert on its own evidence (its signature's prior and the members' mean)",
     "cluster.label" => "what fired: the signature, or the log kind, rule and action",
     "cluster.members" => "records in the cluster",
     "cluster.proto" => "transport protocol in lower case",
     "cluster.direction" => "outbound (home to elsewhere), inbound, internal, or other",
-    "cluster.src_class" => "class of the sources: home, external, unallocated, reserved, special, multicast, broadcast, label, unknown",
+    "cluster.src_class" => "class of the sources: home, external, unallocated, reserved, special, multicast, broadcast, label, unknown; outside when external, unallocated and reserved sources mix",
     "cluster.dest_class" => "class of the destinations (same names)",
+    "cluster.dest_blocks" => "distinct IPv4 /8 blocks among the destinations",
+    "cluster.dest_unallocated_share" => "share of records whose destination lay in space IANA had not allocated at the date",
     "cluster.src_hosts" => "distinct sources (exact below 256, estimated above)",
     "cluster.dest_hosts" => "distinct destinations",
     "cluster.src_prefix" => "the most specific /32, /24, /16 or /8 holding every tracked source",
@@ -52,8 +59,9 @@ keys! {
     "cluster.syn_only_share" => "share of those with SYN and no ACK",
     "cluster.no_syn_share" => "share of those without SYN (mid-session segments)",
     "cluster.lengths" => "the distinct IP lengths seen (first few)",
+    "cluster.lengths_words" => "those lengths with what each means for TCP (a bare ACK, or data)",
     "cluster.max_len" => "the largest IP length",
-    "cluster.dest_unallocated_at_date" => "the destinations' /8 was held by IANA at the records' date",
+    "cluster.dest_unallocated_at_date" => "every destination lies in one /8 that IANA held at the records' date",
     "cluster.dest_reserved" => "the destinations lie in IANA-reserved or special-purpose space",
     "cluster.dest_block" => "the destinations' /8",
     "cluster.dest_block_designation" => "who holds it now",
@@ -72,16 +80,47 @@ keys! {
     "cluster.dest_host_initiates" => "the single destination host was seen as a source elsewhere in the input",
     "cluster.deny_share" => "share of records a firewall denied",
     "cluster.icmp_type" => "ICMP type, for ICMP clusters",
-    "cluster.alerts_fp_mean" => "mean false-positive probability of the member alerts, each scored on its own",
     "cluster.first_alert" => "index of the first member alert in this run",
 }
 
-fn class_of_side(c: &Cluster, src: bool) -> &AddrClass {
-    if src {
-        &c.key.src_class
-    } else {
-        &c.key.dest_class
+/// The class the facts speak of for one side: the members' fine class when they share one,
+/// else the key's coarse class.
+fn class_of_side<'c>(tally: &'c ClassTally, key_class: &'c AddrClass) -> &'c AddrClass {
+    tally.single().unwrap_or(key_class)
+}
+
+/// IP lengths with what each says for TCP: 40 bytes is a 20-byte IP and a 20-byte TCP header
+/// and nothing else (an ACK, FIN or RST); up to 60 can still be headers with options alone;
+/// longer ones carry data.
+fn lengths_words(lengths: &[u32]) -> String {
+    let mut bare = Vec::new();
+    let mut maybe = Vec::new();
+    let mut data = Vec::new();
+    for &l in lengths {
+        match l {
+            0..=40 => bare.push(l),
+            41..=60 => maybe.push(l),
+            _ => data.push(l),
+        }
     }
+    let join = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join("/");
+    let mut parts = Vec::new();
+    if !bare.is_empty() {
+        parts.push(format!(
+            "{} (headers only: a bare ACK, FIN or RST)",
+            join(&bare)
+        ));
+    }
+    if !maybe.is_empty() {
+        parts.push(format!(
+            "{} (headers with options, or a few bytes of data)",
+            join(&maybe)
+        ));
+    }
+    if !data.is_empty() {
+        parts.push(format!("{} (carrying data)", join(&data)));
+    }
+    parts.join(", ")
 }
 
 fn nets(ex: &[HostEx]) -> Vec<IpNetwork> {
@@ -103,7 +142,7 @@ fn side_words(
     };
     let class_words = match class {
         AddrClass::Home => "inside ",
-        AddrClass::External => "outside ",
+        AddrClass::External | AddrClass::Outside => "outside ",
         AddrClass::UnallocatedAtDate { .. } => "unallocated-space ",
         AddrClass::Reserved { .. } => "reserved-space ",
         AddrClass::Multicast => "multicast ",
@@ -121,8 +160,9 @@ fn side_words(
     }
 }
 
-/// Computes the facts of a cluster.
-pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
+/// Computes the facts of a cluster from its statistics and what the state holds about its
+/// hosts.
+pub fn compute(c: &Cluster, state: &State<'_>, kb: &Knowledge) -> Facts {
     let mut f = Facts::with_vocabulary(CLUSTER_KEYS);
     let mut s = |k: &str, v: Value| {
         let ok = f.set_named(k, v);
@@ -138,16 +178,28 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
         })
     };
     let k = &c.key;
+    let is_alert = k.records == crate::state::RecordKind::IdsAlert;
     s(
         "cluster.kind",
-        text(if k.is_alert { "alert" } else { "context" }.into()),
+        text(if is_alert { "alert" } else { "context" }.into()),
     );
+    s("cluster.records", text(k.records.as_str().into()));
+    if let Some(i) = &c.intent {
+        s("cluster.intent", text(i.clone()));
+    }
+    if !k.explanation.is_empty() {
+        s("cluster.explanation", text(k.explanation.clone()));
+    }
+    if let Some(m) = c.members_log_odds() {
+        s("cluster.members_log_odds", num((m * 100.0).round() / 100.0));
+    }
     s("cluster.label", text(k.label.clone()));
     s("cluster.members", num(c.members as f64));
     if let Some(p) = k.proto {
         s("cluster.proto", text(p.to_string().to_ascii_lowercase()));
     }
-    let (sc, dc) = (&k.src_class, &k.dest_class);
+    let sc = class_of_side(&c.src_classes, &k.src_class);
+    let dc = class_of_side(&c.dest_classes, &k.dest_class);
     let direction = match (sc, dc) {
         (AddrClass::Home, AddrClass::Home) => "internal",
         (AddrClass::Home, _) => "outbound",
@@ -175,7 +227,7 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
             c.src_hosts.count(),
             c.src_hosts.estimated(),
             sp,
-            class_of_side(c, true),
+            sc,
             c.src_ex.items.first(),
         )),
     );
@@ -185,7 +237,7 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
             c.dest_hosts.count(),
             c.dest_hosts.estimated(),
             dp,
-            class_of_side(c, false),
+            dc,
             c.dest_ex.items.first(),
         )),
     );
@@ -254,6 +306,7 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
         l.sort_unstable();
         let t: Vec<String> = l.iter().map(u32::to_string).collect();
         s("cluster.lengths", text(t.join("/")));
+        s("cluster.lengths_words", text(lengths_words(&l)));
     }
     if let Some(m) = c.max_len {
         s("cluster.max_len", num(f64::from(m)));
@@ -263,6 +316,14 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
         let (y, m, _) = crate::model::time::civil_from_days(t.div_euclid(86_400_000_000));
         (y, m)
     });
+    let blocks = c.dest_block_count();
+    if blocks > 0 {
+        s("cluster.dest_blocks", num(f64::from(blocks)));
+    }
+    s(
+        "cluster.dest_unallocated_share",
+        share(c.dest_classes.named("unallocated"), c.members),
+    );
     if let Some(probe) = dn.first().map(|n| n.network()) {
         if let Some(a) = kb.allocation(probe, month) {
             let b = a.block();
@@ -273,11 +334,14 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
             );
             s("cluster.dest_block_allocated", text(b.date.clone()));
             s("cluster.dest_block_source", text(b.source.clone()));
+            // "Unallocated" speaks for local misconfiguration only when the traffic stays
+            // inside that block: a random scan reaches unallocated space too.
             s(
                 "cluster.dest_unallocated_at_date",
                 Value::Bool(
                     matches!(a, AllocationAt::NotYetAllocated { .. })
-                        && matches!(dc, AddrClass::UnallocatedAtDate { .. }),
+                        && matches!(dc, AddrClass::UnallocatedAtDate { .. })
+                        && blocks <= 1,
                 ),
             );
         }
@@ -320,10 +384,13 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
         .iter()
         .filter_map(|h| h.key.as_ref())
         .collect();
-    if !checked.is_empty() {
+    // A group address (multicast, broadcast) is never a sender: it cannot answer, and its
+    // silence says nothing.
+    let groups = matches!(dc, AddrClass::Multicast | AddrClass::Broadcast);
+    if !checked.is_empty() && !groups {
         let answered = checked
             .iter()
-            .filter(|k| hosts.get_key(k).is_some_and(|s| s.ever_answered()))
+            .filter(|k| state.host_by_key(k).is_some_and(|s| s.ever_answered()))
             .count();
         s("cluster.dest_checked", num(checked.len() as f64));
         s("cluster.dest_answered", num(answered as f64));
@@ -331,19 +398,12 @@ pub fn compute(c: &Cluster, hosts: &HostTable, kb: &Knowledge) -> Facts {
     }
     if c.dest_hosts.count() == 1 {
         if let Some(k) = c.dest_ex.items.first().and_then(|h| h.key.as_ref()) {
-            let initiates = hosts.get_key(k).is_some_and(|s| s.sent > 0);
+            let initiates = state.host_by_key(k).is_some_and(|s| s.sent > 0);
             s("cluster.dest_host_initiates", Value::Bool(initiates));
         }
     }
     if c.deny + c.allow > 0 {
         s("cluster.deny_share", share(c.deny, c.members));
-    }
-    if c.alerts_scored > 0 {
-        let mean = c.alert_p_sum / c.alerts_scored as f64;
-        s(
-            "cluster.alerts_fp_mean",
-            num((mean * 1000.0).round() / 1000.0),
-        );
     }
     if let Some(i) = c.first_alert {
         s("cluster.first_alert", num(i as f64));
@@ -381,14 +441,18 @@ pub fn pattern(f: &Facts) -> String {
             let _ = write!(s, " ({n})");
         }
     } else if let Some(p) = g("cluster.dest_ports").filter(|n| n != "0") {
-        let estimated = p.parse::<usize>().is_ok_and(|n| n >= super::sketch::KMV_K);
+        let estimated = p
+            .parse::<usize>()
+            .is_ok_and(|n| n >= crate::state::sketch::KMV_K);
         let about = if estimated { "about " } else { "" };
         let _ = write!(s, " on {about}{p} ports");
     }
     if let Some(p) = g("cluster.reply_from") {
         let _ = write!(s, " from service port {p}");
     }
-    if let Some(known) = f.get_named("cluster.tcp_known") {
+    // IDS alerts fire on data segments of open sessions: whether they carry SYN says nothing.
+    let packet_log = !matches!(f.get_named("cluster.kind"), Some(Value::Str(k)) if k == "alert");
+    if let Some(known) = f.get_named("cluster.tcp_known").filter(|_| packet_log) {
         let none = matches!(f.get_named("cluster.syn_share"), Some(Value::Num(n)) if *n == 0.0);
         if none {
             let _ = write!(s, "; none of the {known} TCP packets has SYN");
@@ -396,7 +460,7 @@ pub fn pattern(f: &Facts) -> String {
             let _ = write!(s, "; SYN-only share {x}");
         }
     }
-    if let Some(l) = g("cluster.lengths") {
+    if let Some(l) = g("cluster.lengths").filter(|_| packet_log) {
         let _ = write!(s, " (lengths {l})");
     }
     if matches!(

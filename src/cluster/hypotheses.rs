@@ -4,14 +4,22 @@
 //! `rules/hypotheses.toml`.
 //!
 //! A hypothesis's standing is the sum of the weights of its evidence for minus that of its
-//! evidence against; the favoured one has the highest standing (ties: the earlier in the
-//! file, where the commoner explanations come first).
+//! evidence against. One is favoured only with a positive standing at least
+//! [`HYPOTHESIS_MARGIN`] above every rival's; otherwise none is, and the outcome says what
+//! would tell the closest ones apart. Each hypothesis names the kinds of record it reads
+//! (`records`) and is weighed for no other cluster.
 
 use serde::Deserialize;
 
 use crate::evidence::{Condition, Facts, Template};
+use crate::score::Verdict;
 
 use super::CLUSTER_KEYS;
+
+/// How far the favoured hypothesis must stand above its runner-up. The weights are those of
+/// the evidence rules (+1 supporting, +0.5 a hint): a lead of less than one supporting
+/// observation is a tie, and a tie favours nothing.
+pub const HYPOTHESIS_MARGIN: f64 = 1.0;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +34,7 @@ struct RawHypothesis {
     id: String,
     name: String,
     nature: Nature,
+    records: Vec<String>,
     applies: Vec<String>,
     tell_apart: String,
     #[serde(default, rename = "for")]
@@ -71,6 +80,7 @@ struct Hypothesis {
     id: String,
     name: Template,
     nature: Nature,
+    records: Vec<String>,
     applies: Vec<Condition>,
     tell_apart: Template,
     for_: Vec<Check>,
@@ -110,6 +120,9 @@ pub struct HypothesisOutcome {
     /// Index of the favoured hypothesis.
     pub favoured: Option<usize>,
     pub why: String,
+    /// Set when the favoured explanation contradicts the cluster's verdict (a benign verdict
+    /// whose best explanation is an attack, or the reverse): why the verdict stays open.
+    pub conflict: Option<String>,
 }
 
 impl Hypotheses {
@@ -147,6 +160,7 @@ impl Hypotheses {
             if list.iter().any(|x: &Hypothesis| x.id == h.id) {
                 return Err(ctx("id used twice".into()));
             }
+            super::check_records(origin, &format!("hypothesis {}", h.id), &h.records)?;
             list.push(Hypothesis {
                 applies: conds(&h.applies)?,
                 name: tpl(&h.name)?,
@@ -154,14 +168,16 @@ impl Hypotheses {
                 for_: checks(&h.for_)?,
                 against: checks(&h.against)?,
                 nature: h.nature,
+                records: h.records,
                 id: h.id,
             });
         }
         Ok(Hypotheses { list })
     }
 
-    /// Weighs every applicable hypothesis against a cluster's facts.
-    pub fn weigh(&self, f: &Facts) -> HypothesisOutcome {
+    /// Weighs every hypothesis that reads records of `kind` and applies, against a cluster's
+    /// facts; `verdict` is the cluster's, which the favoured hypothesis must not contradict.
+    pub fn weigh(&self, f: &Facts, kind: &str, verdict: Verdict) -> HypothesisOutcome {
         let points = |cs: &[Check]| -> Vec<Point> {
             cs.iter()
                 .filter(|c| c.when.iter().all(|x| x.holds(f)))
@@ -174,6 +190,7 @@ impl Hypotheses {
         let mut list: Vec<Weighed> = self
             .list
             .iter()
+            .filter(|h| h.records.iter().any(|r| r == kind))
             .filter(|h| h.applies.iter().all(|c| c.holds(f)))
             .map(|h| {
                 let evidence_for = points(&h.for_);
@@ -192,25 +209,63 @@ impl Hypotheses {
                 }
             })
             .collect();
-        let mut best: Option<usize> = None;
-        for (i, h) in list.iter().enumerate() {
-            if best.is_none_or(|b| h.standing > list[b].standing) {
-                best = Some(i);
-            }
-        }
-        let why = match best {
-            Some(b) => {
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|&a, &b| list[b].standing.total_cmp(&list[a].standing));
+        let (best, runner) = (order.first().copied(), order.get(1).copied());
+        let clear = best.filter(|&b| {
+            list[b].standing > 0.0
+                && runner.is_none_or(|r| list[b].standing - list[r].standing >= HYPOTHESIS_MARGIN)
+        });
+        let (why, conflict) = match (clear, best) {
+            (Some(b), _) => {
                 list[b].favoured = true;
-                why(&list, b)
+                let h = &list[b];
+                let contradicts = match h.nature {
+                    Nature::Malicious => verdict.is_benign(),
+                    Nature::Benign => verdict == Verdict::TruePositive,
+                };
+                let conflict = contradicts.then(|| {
+                    format!(
+                        "the evidence says {}, but the best-supported explanation is {} ({}); \
+                         until this is checked the verdict stays open: {}",
+                        verdict.as_str(),
+                        h.name,
+                        h.nature.as_str(),
+                        h.tell_apart
+                    )
+                });
+                (why(&list, b), conflict)
             }
-            None => String::new(),
+            (None, Some(b)) => (undecided(&list, b, runner), None),
+            (None, None) => (String::new(), None),
         };
         HypothesisOutcome {
             list,
-            favoured: best,
+            favoured: clear,
             why,
+            conflict,
         }
     }
+}
+
+/// Why no hypothesis is favoured: the best stands too close to the next (or has no support),
+/// and what would tell them apart.
+fn undecided(list: &[Weighed], best: usize, runner: Option<usize>) -> String {
+    let b = &list[best];
+    let mut s = String::from("no hypothesis is favoured: ");
+    match runner {
+        Some(r) if b.standing > 0.0 => s.push_str(&format!(
+            "{} ({:+.1}) and {} ({:+.1}) stand within {HYPOTHESIS_MARGIN:.1} of each other",
+            b.name, b.standing, list[r].name, list[r].standing
+        )),
+        _ => s.push_str(&format!(
+            "the best-supported, {}, stands at {:+.1}",
+            b.name, b.standing
+        )),
+    }
+    s.push_str("; what would tell them apart: ");
+    s.push_str(&b.tell_apart);
+    s
 }
 
 fn why(list: &[Weighed], b: usize) -> String {
@@ -259,6 +314,7 @@ mod tests {
 id = "a"
 name = "A on {cluster.dest_port}"
 nature = "benign"
+records = ["firewall"]
 applies = ["cluster.members >= 1"]
 tell_apart = "look"
 [[hypothesis.for]]
@@ -270,6 +326,7 @@ text = "silent"
 id = "b"
 name = "B"
 nature = "malicious"
+records = ["firewall"]
 applies = ["cluster.members >= 1"]
 tell_apart = "look harder"
 [[hypothesis.against]]
@@ -285,7 +342,7 @@ text = "a worm gets answers"
         f.set_named("cluster.members", Value::Num(3.0));
         f.set_named("cluster.dest_port", Value::Num(445.0));
         f.set_named("cluster.dest_never_answered", Value::Bool(true));
-        let o = h.weigh(&f);
+        let o = h.weigh(&f, "firewall", Verdict::FalsePositive);
         assert_eq!(o.list.len(), 2);
         assert_eq!(o.favoured, Some(0));
         assert_eq!(o.list[0].name, "A on 445");
@@ -294,14 +351,43 @@ text = "a worm gets answers"
             "{}",
             o.why
         );
+        assert_eq!(o.conflict, None);
+        // Issue #8: a tie (+0.0 against +0.0) favours nothing, and says what would decide.
         f.set_named("cluster.dest_never_answered", Value::Bool(false));
-        let o = h.weigh(&f);
-        assert_eq!(o.favoured, Some(0), "tie goes to the first");
+        let o = h.weigh(&f, "firewall", Verdict::Undetermined);
+        assert_eq!(o.favoured, None, "a tie favours nothing");
+        assert!(o.why.starts_with("no hypothesis is favoured"), "{}", o.why);
+        assert!(o.why.contains("look"), "{}", o.why);
+        // Only the record kinds a hypothesis names.
+        assert!(h
+            .weigh(&f, "ids_alert", Verdict::Undetermined)
+            .list
+            .is_empty());
+    }
+
+    #[test]
+    fn a_favoured_explanation_that_contradicts_the_verdict_is_a_conflict() {
+        // Issue #8: a cluster called false_positive whose favoured hypothesis was a worm.
+        let file = FILE.replace(
+            "[[hypothesis.against]]\nwhen = [\"cluster.dest_never_answered\"]\nweight = 1.0",
+            "[[hypothesis.for]]\nwhen = [\"cluster.dest_never_answered\"]\nweight = 4.0",
+        );
+        let h = Hypotheses::parse("t", &file).unwrap();
+        let mut f = Facts::with_vocabulary(CLUSTER_KEYS);
+        f.set_named("cluster.members", Value::Num(3.0));
+        f.set_named("cluster.dest_never_answered", Value::Bool(true));
+        let o = h.weigh(&f, "firewall", Verdict::FalsePositive);
+        assert_eq!(o.list[o.favoured.unwrap()].id, "b");
+        assert!(
+            o.conflict.as_deref().unwrap().contains("look harder"),
+            "{o:?}"
+        );
     }
 
     #[test]
     fn unknown_facts_and_bad_weights_are_rejected() {
         assert!(Hypotheses::parse("t", &FILE.replace("cluster.members", "cluster.nope")).is_err());
+        assert!(Hypotheses::parse("t", &FILE.replace("records = [\"firewall\"]\n", "")).is_err());
         assert!(
             Hypotheses::parse("t", &FILE.replace("weight = 2.0", "weight = -2.0"))
                 .unwrap_err()

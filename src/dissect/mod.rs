@@ -229,6 +229,111 @@ pub struct Dissection {
     pub body_magic: Option<BodyMagic>,
     /// Oddities found while parsing (`http_truncated_headers`, `dns_name_loop`, ...).
     pub anomalies: Vec<&'static str>,
+    /// Set when the payload continues a message an earlier alert's payload opened (a later
+    /// segment of the same TCP stream): where in that message it lies.
+    pub continues: Option<Continues>,
+}
+
+/// The start of an application message as one payload showed it, for the payloads that
+/// continue it: enough to say what every later byte of the message is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageStart {
+    pub protocol: &'static str,
+    pub rfc: Option<String>,
+    pub http: HttpFacts,
+    pub body_magic: Option<BodyMagic>,
+    /// Bytes of the start line and headers, up to the body.
+    pub header_len: u64,
+}
+
+impl MessageStart {
+    /// The message a dissected payload opens: an HTTP message whose start line is the
+    /// payload's first byte and whose headers end inside it.
+    pub fn of(d: &Dissection) -> Option<MessageStart> {
+        let http = d.http.as_ref()?;
+        let header_len = http.headers_end? as u64;
+        if d.fields.first().is_none_or(|f| f.range.start != 0) {
+            return None;
+        }
+        Some(MessageStart {
+            protocol: d.protocol?,
+            rfc: d.rfc.clone(),
+            http: http.clone(),
+            body_magic: d.body_magic.clone(),
+            header_len,
+        })
+    }
+}
+
+/// Where a payload lies in a message an earlier alert explained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Continues {
+    /// The alert whose payload opened the message.
+    pub alert_index: u64,
+    /// The payload's first byte and one past its last, counted from the message's start.
+    pub start: u64,
+    pub end: u64,
+    /// The same, counted from the start of the body.
+    pub body_start: u64,
+}
+
+/// The dissection of a payload that continues `m` from byte `offset` of the message (past its
+/// headers): all of it is body, of the body's type.
+pub fn continued(
+    payload_len: usize,
+    m: &MessageStart,
+    offset: u64,
+    alert_index: u64,
+) -> Dissection {
+    let end = offset + payload_len as u64;
+    let body_start = offset.saturating_sub(m.header_len);
+    let (class, what) = match &m.body_magic {
+        Some(b) if b.class == "media" => (FieldClass::MediaBody, format!("{} data", b.name)),
+        Some(b) if b.binary => (FieldClass::BinaryBody, format!("{} data", b.name)),
+        Some(b) => (FieldClass::TextBody, format!("{} text", b.name)),
+        None => (FieldClass::Unknown, "body data".to_string()),
+    };
+    let noun = if m.http.is_response {
+        "response"
+    } else {
+        "request"
+    };
+    let mut http = m.http.clone();
+    http.body = Some(0..payload_len);
+    http.headers_end = None;
+    Dissection {
+        protocol: Some(m.protocol),
+        recognised_by: format!(
+            "bytes {offset}–{} of the {} {noun} that alert {alert_index} explained: the same TCP \
+             stream and direction, its sequence number {body_start} bytes into that message's \
+             body; {what}",
+            end - 1,
+            display_name(m.protocol)
+        ),
+        rfc: m.rfc.clone(),
+        fields: vec![Field::new(
+            0..payload_len,
+            format!(
+                "{} body, bytes {body_start}–{} ({what})",
+                display_name(m.protocol),
+                body_start + payload_len as u64 - 1
+            ),
+            class,
+            None,
+        )],
+        is_response: Some(m.http.is_response),
+        http: Some(http),
+        dns: None,
+        ssdp: None,
+        body_magic: m.body_magic.clone(),
+        anomalies: Vec::new(),
+        continues: Some(Continues {
+            alert_index,
+            start: offset,
+            end,
+            body_start,
+        }),
+    }
 }
 
 impl Dissection {

@@ -72,6 +72,7 @@ keys! {
     "signature.contents" => "the signature's contents in hex",
     "signature.content_min_len" => "length in bytes of its longest content (the strongest anchor it has)",
     "signature.dest_port" => "the destination port the rule names, when it names one",
+    "signature.dest_port_matches" => "the alert's destination port is the one port the rule names",
     "signature.has_flow" => "whether the rule restricts flow direction/state",
     "src.ip" => "source address (or label)",
     "dest.ip" => "destination address (or label)",
@@ -116,6 +117,8 @@ keys! {
     "payload.protocol_name" => "that protocol's usual written name (LLMNR, HTTP, mDNS)",
     "payload.protocol_rfc" => "its defining document",
     "payload.recognised_by" => "how the protocol was recognised, in words",
+    "payload.message" => "what the payload is, in words: 'the HTTP response', or which bytes of a message an earlier alert of its stream explained",
+    "payload.continues_alert" => "the earlier alert whose payload opened the message this payload continues",
     "payload.is_response" => "the payload is a response (HTTP status line, DNS QR bit, ...)",
     "payload.is_request" => "the payload is a request or query",
     "payload.start_line" => "HTTP start line, or the SSDP method line",
@@ -173,6 +176,14 @@ keys! {
     "flow.pkts_toserver" => "packets seen from client to server",
     "flow.pkts_toclient" => "packets seen from server to client",
     "flow.handshake_seen" => "a TCP handshake was seen for the flow",
+    "flow.dest_is_server" => "the alert's destination is the side that accepted the connection (it answered the SYN, or a flow or connection record names it the responder)",
+    "flow.server_answered" => "the side that accepted the connection sent traffic back in this flow, as far as the input shows (its packets, alerts or a flow record's counters)",
+    "flow.records_from_dest" => "records (alerts, context events) in the input sent by the alert's destination in this flow",
+    "host.dest_group" => "the destination is a group address (multicast or broadcast): it never sends, so it never answers",
+    "host.dest_answered" => "the destination host (or its other address behind NAT) sent or answered anything anywhere in the input",
+    "host.dest_listens" => "the destination host accepted connections on the destination port somewhere in the input",
+    "host.src_nat_alias" => "the source's other address behind NAT, from firewall logs",
+    "host.dest_nat_alias" => "the destination's other address behind NAT, from firewall logs",
     "context.read" => "context logs (firewall, Zeek) were read before this alert",
     "context.src_connections" => "connections of the source in the context logs read before the alert",
     "context.src_dns_queries" => "DNS queries the source made, in the context logs read before the alert",
@@ -359,6 +370,7 @@ pub fn compute(
         }
         if let Some(p) = sig.dest_port {
             out.n("signature.dest_port", f64::from(p));
+            out.b("signature.dest_port_matches", alert.dest.port == Some(p));
         }
         out.b("signature.has_flow", sig.flow.is_some());
     }
@@ -470,9 +482,17 @@ fn host_facts(
         "dest.broadcast",
         matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()),
     );
+    let at = date.map(|(y, m, _)| (y, m));
+    let allocation = kb.allocation(ip, at);
+    // An address in a block IANA had not allocated (or reserves) at the date is not a
+    // reachable Internet host, whatever the special-purpose registry says of it now.
+    let unrouted = matches!(
+        allocation,
+        Some(AllocationAt::NotYetAllocated { .. } | AllocationAt::Reserved { .. })
+    );
     out.b(
         "dest.global",
-        !multicast && special.is_none_or(|b| b.global),
+        !multicast && !unrouted && special.is_none_or(|b| b.global),
     );
     if let Some(s) = kb.multicast_scope(ip) {
         out.s("dest.multicast_scope", s.scope.clone());
@@ -485,8 +505,7 @@ fn host_facts(
         out.s("dest.multicast_protocol", g.protocol.clone());
         out.s("dest.multicast_rfc", g.rfc.clone());
     }
-    let at = date.map(|(y, m, _)| (y, m));
-    if let Some(a) = kb.allocation(ip, at) {
+    if let Some(a) = allocation {
         let b = a.block();
         out.s("dest.allocation_block", b.prefix.to_string());
         out.s("dest.allocation_designation", b.designation.clone());
@@ -552,7 +571,31 @@ fn packet_facts(out: &mut Facts, pkt: &crate::model::Packet<'_>) {
 fn dissection_facts(out: &mut Facts, dis: &Dissection) {
     let Some(proto) = dis.protocol else { return };
     out.s("payload.protocol", proto);
-    out.s("payload.protocol_name", crate::dissect::display_name(proto));
+    let name = crate::dissect::display_name(proto);
+    out.s("payload.protocol_name", name);
+    let noun = match dis.is_response {
+        Some(true) => " response",
+        Some(false) => " request",
+        None => " message",
+    };
+    let start = dis.http.as_ref().map(http_start_line);
+    let quoted = start
+        .as_deref()
+        .map(|l| format!(" '{l}'"))
+        .unwrap_or_default();
+    let message = match &dis.continues {
+        Some(c) => {
+            out.n("payload.continues_alert", c.alert_index as f64);
+            format!(
+                "bytes {}–{} of the {name}{noun}{quoted} that alert {} explained",
+                c.start,
+                c.end.saturating_sub(1),
+                c.alert_index
+            )
+        }
+        None => format!("the {name}{noun}{quoted}"),
+    };
+    out.s("payload.message", message);
     out.s("payload.recognised_by", dis.recognised_by.clone());
     if let Some(r) = &dis.rfc {
         out.s("payload.protocol_rfc", r.clone());
@@ -562,22 +605,7 @@ fn dissection_facts(out: &mut Facts, dis: &Dissection) {
         out.b("payload.is_request", !r);
     }
     if let Some(h) = &dis.http {
-        let line = if h.is_response {
-            format!(
-                "{} {} {}",
-                h.version.as_deref().unwrap_or("HTTP/?"),
-                h.status.map_or_else(|| "?".to_string(), |s| s.to_string()),
-                h.reason.as_deref().unwrap_or("")
-            )
-        } else {
-            format!(
-                "{} {} {}",
-                h.method.as_deref().unwrap_or("?"),
-                h.uri.as_deref().unwrap_or("?"),
-                h.version.as_deref().unwrap_or("")
-            )
-        };
-        out.s("payload.start_line", line.trim_end().to_string());
+        out.s("payload.start_line", http_start_line(h));
         if let Some(ct) = &h.content_type {
             out.s("payload.content_type", ct.clone());
         }
@@ -609,6 +637,26 @@ fn dissection_facts(out: &mut Facts, dis: &Dissection) {
         out.b("payload.body_magic_binary", m.binary);
         out.s("payload.body_magic_source", m.source.clone());
     }
+}
+
+/// The start line of an HTTP message as written (`HTTP/1.0 200 OK`, `GET / HTTP/1.1`).
+fn http_start_line(h: &crate::dissect::HttpFacts) -> String {
+    let line = if h.is_response {
+        format!(
+            "{} {} {}",
+            h.version.as_deref().unwrap_or("HTTP/?"),
+            h.status.map_or_else(|| "?".to_string(), |s| s.to_string()),
+            h.reason.as_deref().unwrap_or("")
+        )
+    } else {
+        format!(
+            "{} {} {}",
+            h.method.as_deref().unwrap_or("?"),
+            h.uri.as_deref().unwrap_or("?"),
+            h.version.as_deref().unwrap_or("")
+        )
+    };
+    line.trim_end().to_string()
 }
 
 /// Cap on the payload bytes scanned by indicator patterns: exploit markers sit near the start

@@ -1,5 +1,6 @@
 //! Evidence: facts about an alert, tested by the rules in `rules/`, become weighted statements.
 
+pub mod claims;
 pub mod facts;
 pub mod rules;
 
@@ -9,7 +10,7 @@ pub use facts::{
     compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value,
     Vocabulary, KEYS,
 };
-pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Supports, Template};
+pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Scope, Supports, Template};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
@@ -30,7 +31,34 @@ pub const FILES: [(&str, &str); 6] = [
 
 /// Rule files in the same directory that belong to other stages (the cluster stage's facts
 /// are another vocabulary), skipped here.
-pub const OTHER_STAGES: [&str; 2] = ["clusters.toml", "hypotheses.toml"];
+pub const OTHER_STAGES: [&str; 3] = ["clusters.toml", "hypotheses.toml", "claims.toml"];
+
+/// Checks what the rules of an alert book say of themselves: alert rules read IDS alerts
+/// only, and every claim is one `rules/claims.toml` knows.
+pub fn check_rules(book: &RuleBook) -> Result<(), String> {
+    let claims = claims::Claims::embedded();
+    for r in &book.rules {
+        if r.records.iter().any(|k| k != "ids_alert") {
+            return Err(format!(
+                "{}: rule {}: alert rules read IDS alerts only (`records` may name ids_alert alone)",
+                r.origin, r.id
+            ));
+        }
+        check_claims(&claims, r)?;
+    }
+    Ok(())
+}
+
+/// Checks that a rule's claims are known.
+pub fn check_claims(claims: &claims::Claims, r: &Rule) -> Result<(), String> {
+    match r.claims.iter().find(|c| !claims.knows(c)) {
+        Some(c) => Err(format!(
+            "{}: rule {}: unknown claim {c:?} (rules/claims.toml lists them)",
+            r.origin, r.id
+        )),
+        None => Ok(()),
+    }
+}
 
 /// Loads the embedded rule files, replaced or extended by files in `dir`.
 pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
@@ -65,6 +93,7 @@ pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
             book.add_file(&p.display().to_string(), &t)?;
         }
     }
+    check_rules(&book)?;
     Ok(book)
 }
 

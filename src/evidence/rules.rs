@@ -43,6 +43,14 @@ struct RawRule {
     refs: Vec<String>,
     #[serde(default)]
     suggest: Vec<String>,
+    /// The kinds of record the rule reads (`ids_alert`, `firewall`, `connection`,
+    /// `protocol`); required for cluster rules, which are never applied to other kinds.
+    #[serde(default)]
+    records: Vec<String>,
+    /// What the evidence asserts about the world (`dest.silent`, `dest.reachable`, ...), so
+    /// that contradicting evidence can be caught (see `rules/claims.toml`).
+    #[serde(default)]
+    claims: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +68,8 @@ struct RawPrior {
     intent: String,
     fp_probability: f64,
     reason: String,
+    #[serde(default)]
+    decide: String,
 }
 
 /// A prior false-positive probability for alerts of one signature intent.
@@ -68,6 +78,8 @@ pub struct Prior {
     pub intent: String,
     pub fp_probability: f64,
     pub reason: String,
+    /// What would decide an alert of this intent that the evidence leaves undetermined.
+    pub decide: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -136,14 +148,36 @@ pub struct Rule {
     text: Template,
     refs: Vec<Template>,
     suggest: Vec<Template>,
+    /// The record kinds the rule reads; empty for alert rules (IDS alerts only).
+    pub records: Vec<String>,
+    /// What the evidence asserts about the world.
+    pub claims: Vec<String>,
     /// `file` it came from, for messages.
     pub origin: String,
+}
+
+/// Where a piece of evidence was found: in the record itself (with what the state said about
+/// its flow and hosts), or in the cluster it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Alert,
+    Cluster,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Alert => "alert",
+            Scope::Cluster => "cluster",
+        }
+    }
 }
 
 /// A rule that held for an alert, with its words rendered.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evidence {
     pub id: String,
+    pub scope: Scope,
     pub supports: Supports,
     pub log_odds: f64,
     pub cause: String,
@@ -198,6 +232,7 @@ impl RuleBook {
                 intent: p.intent,
                 fp_probability: p.fp_probability,
                 reason: p.reason,
+                decide: p.decide,
             });
         }
         Ok(())
@@ -205,11 +240,19 @@ impl RuleBook {
 
     /// Evaluates every rule on `facts`, appending what holds to `out` (strongest first).
     pub fn evaluate(&self, facts: &Facts, out: &mut Vec<Evidence>) {
+        self.evaluate_records(facts, None, out);
+    }
+
+    /// Evaluates the rules that read records of `kind` (every rule when `None`): a rule
+    /// naming other kinds in `records` is never applied.
+    pub fn evaluate_records(&self, facts: &Facts, kind: Option<&str>, out: &mut Vec<Evidence>) {
         out.clear();
         for r in &self.rules {
-            if r.when.iter().all(|c| holds(c, facts)) {
+            let reads = kind.is_none_or(|k| r.records.iter().any(|x| x == k));
+            if reads && r.when.iter().all(|c| holds(c, facts)) {
                 out.push(Evidence {
                     id: r.id.clone(),
+                    scope: Scope::Alert,
                     supports: r.supports,
                     log_odds: r.log_odds,
                     cause: render(&r.cause, facts),
@@ -318,6 +361,8 @@ fn compile(r: RawRule, origin: &str, keys: Vocabulary) -> Result<Rule, String> {
         supports: r.supports,
         log_odds: r.log_odds,
         weight_reason: r.weight_reason,
+        records: r.records,
+        claims: r.claims,
         origin: origin.to_string(),
     })
 }

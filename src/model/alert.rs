@@ -261,6 +261,92 @@ impl<'a> Alert<'a> {
         }
     }
 
+    /// The alert with every borrowed part copied, so that it outlives the reader's buffer.
+    pub fn into_owned(self) -> Alert<'static> {
+        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.into_owned())
+        }
+        fn own_opt(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            c.map(own)
+        }
+        Alert {
+            source: self.source.into_owned(),
+            format: self.format,
+            timestamp: self.timestamp.into_owned(),
+            gid: self.gid,
+            sid: self.sid,
+            rev: self.rev,
+            msg: own_opt(self.msg),
+            classification: own_opt(self.classification),
+            classification_id: self.classification_id,
+            priority: self.priority,
+            action: own_opt(self.action),
+            proto: self.proto,
+            proto_text: own_opt(self.proto_text),
+            src: self.src.into_owned(),
+            dest: self.dest.into_owned(),
+            ip: IpHeader {
+                tcp_flags: own_opt(self.ip.tcp_flags),
+                ..self.ip
+            },
+            payload: self.payload.map(|p| Cow::Owned(p.into_owned())),
+            packet: self.packet.map(|p| Packet {
+                bytes: Cow::Owned(p.bytes.into_owned()),
+                linktype: p.linktype,
+            }),
+            flow: self.flow.map(|f| FlowInfo {
+                start: own_opt(f.start),
+                state: own_opt(f.state),
+                client: f.client.map(Endpoint::into_owned),
+                ..f
+            }),
+            direction: self.direction,
+            app_proto: own_opt(self.app_proto),
+            app: AppFields {
+                fields: self
+                    .app
+                    .fields
+                    .into_iter()
+                    .map(|(k, v)| (own(k), own(v)))
+                    .collect(),
+            },
+            metadata: self
+                .metadata
+                .into_iter()
+                .map(|(k, v)| (own(k), own(v)))
+                .collect(),
+            rule: own_opt(self.rule),
+            original: self.original.map(|o| match o {
+                Original::Json(t) => Original::Json(own(t)),
+                Original::Text(t) => Original::Text(own(t)),
+            }),
+        }
+    }
+
+    /// About how many bytes the alert holds beyond its fixed size, for budgets of held
+    /// alerts.
+    pub fn heap_size(&self) -> usize {
+        let s = |c: &Option<Cow<'_, str>>| c.as_ref().map_or(0, |c| c.len());
+        let original = match &self.original {
+            Some(Original::Json(t) | Original::Text(t)) => t.len(),
+            None => 0,
+        };
+        self.payload.as_ref().map_or(0, |p| p.len())
+            + self.packet.as_ref().map_or(0, |p| p.bytes.len())
+            + original
+            + s(&self.msg)
+            + s(&self.classification)
+            + s(&self.rule)
+            + self.source.path.len()
+            + self
+                .app
+                .fields
+                .iter()
+                .chain(&self.metadata)
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+    }
+
     /// `gid:sid:rev` as Snort prints it, with `?` for unknown parts.
     pub fn signature_id(&self) -> String {
         let sid = self.sid.map_or_else(|| "?".to_string(), |s| s.to_string());

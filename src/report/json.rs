@@ -7,13 +7,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::cluster::{AlertContext, ClusterReport};
+use crate::cluster::ClusterReport;
 use crate::evidence::Evidence;
 use crate::model::time::Rfc3339;
 use crate::model::{Location, Original};
 use crate::score::Score;
 use crate::signature::replay::Outcome;
 use crate::signature::RuleAnalysis;
+use crate::state::{AlertContext, StateStats};
 
 use super::{Explained, Summary};
 
@@ -62,6 +63,8 @@ struct RootCause<'a> {
 #[derive(Serialize)]
 struct EvidenceOut<'a> {
     id: &'a str,
+    /// `alert` (the record and what the state says of its flow and hosts) or `cluster`.
+    scope: &'static str,
     supports: &'a str,
     log_odds: f64,
     text: &'a str,
@@ -114,16 +117,34 @@ struct AlertLine<'a> {
     prior: Prior<'a>,
     signature_intent: Option<&'a str>,
     root_cause: Option<RootCause<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undetermined_because: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would_decide: Option<&'a str>,
     evidence: Vec<EvidenceOut<'a>>,
     suggestions: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a str>,
+    /// The cluster's verdict when the alert was judged, and its evidence that bears on the
+    /// alert (the ids of the `cluster`-scope items in `evidence`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_verdict: Option<ClusterVerdictOut<'a>>,
+    /// Judged before the input ended: later records could still change its cluster.
+    provisional: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<&'a AlertContext>,
     dissection: DissectionOut<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<RuleOut<'a>>,
     original: Option<OriginalOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterVerdictOut<'a> {
+    verdict: &'static str,
+    fp_probability: f64,
+    members: u64,
+    evidence: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -221,10 +242,40 @@ struct SummaryLine<'a> {
     skipped: &'a BTreeMap<&'static str, u64>,
     context_by_kind: &'a BTreeMap<&'static str, u64>,
     verdicts: &'a BTreeMap<&'static str, u64>,
+    cluster_verdicts: &'a BTreeMap<&'static str, u64>,
+    judged_early: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pcap_join: &'a BTreeMap<&'static str, u64>,
     clusters: u64,
+    state: StateOut,
     errors: Vec<ErrorOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct StateOut {
+    flows: usize,
+    flows_evicted: u64,
+    hosts: usize,
+    hosts_untracked: u64,
+    nat_mappings: usize,
+    nat_untracked: u64,
+    clusters: usize,
+    cluster_overflow: u64,
+}
+
+impl From<StateStats> for StateOut {
+    fn from(s: StateStats) -> Self {
+        StateOut {
+            flows: s.flows,
+            flows_evicted: s.flows_evicted,
+            hosts: s.hosts,
+            hosts_untracked: s.hosts_untracked,
+            nat_mappings: s.nat_mappings,
+            nat_untracked: s.nat_untracked,
+            clusters: s.clusters,
+            cluster_overflow: s.cluster_overflow,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -267,6 +318,7 @@ struct ClusterLine<'a> {
     id: &'a str,
     merged_ids: &'a [String],
     records: &'static str,
+    record_kind: &'static str,
     label: &'a str,
     members: u64,
     first_alert: Option<u64>,
@@ -279,10 +331,20 @@ struct ClusterLine<'a> {
     verdict: &'static str,
     fp_probability: f64,
     root_cause: Option<RootCause<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undetermined_because: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would_decide: Option<&'a str>,
     evidence: Vec<EvidenceOut<'a>>,
     suggestions: Vec<&'a str>,
     hypotheses: Vec<HypothesisOut<'a>>,
     favoured: Option<FavouredOut<'a>>,
+    /// When no hypothesis is favoured: why, and what would tell the closest apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    none_favoured_because: Option<&'a str>,
+    /// When the favoured explanation contradicts the evidence's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conflict: Option<&'a str>,
     what_would_tell_them_apart: Vec<&'a str>,
     facts: BTreeMap<&'static str, serde_json::Value>,
 }
@@ -310,6 +372,7 @@ fn evidence_out(evidence: &[Evidence]) -> Vec<EvidenceOut<'_>> {
         .iter()
         .map(|ev| EvidenceOut {
             id: &ev.id,
+            scope: ev.scope.as_str(),
             supports: ev.supports.as_str(),
             log_odds: ev.log_odds,
             text: &ev.text,
@@ -392,9 +455,18 @@ impl<W: Write> JsonPrinter<W> {
             },
             signature_intent: e.intent,
             root_cause: root_cause(e.score, e.evidence),
+            undetermined_because: e.score.undecided.as_deref(),
+            would_decide: e.score.decide.as_deref(),
             evidence: evidence_out(e.evidence),
             suggestions,
-            cluster: e.cluster,
+            cluster: e.cluster.map(|c| c.cluster.id.as_str()),
+            cluster_verdict: e.cluster.map(|c| ClusterVerdictOut {
+                verdict: c.score.verdict.as_str(),
+                fp_probability: c.score.fp_probability,
+                members: c.cluster.members,
+                evidence: c.own_evidence().map(|ev| ev.id.as_str()).collect(),
+            }),
+            provisional: e.provisional,
             context: e.context,
             dissection: DissectionOut {
                 protocol: d.protocol,
@@ -430,7 +502,12 @@ impl<W: Write> JsonPrinter<W> {
             kind: "cluster",
             id: &c.id,
             merged_ids: &c.merged,
-            records: if c.key.is_alert { "alert" } else { "context" },
+            records: if c.key.records == crate::state::RecordKind::IdsAlert {
+                "alert"
+            } else {
+                "context"
+            },
+            record_kind: c.key.records.as_str(),
             label: &c.key.label,
             members: c.members,
             first_alert: c.first_alert,
@@ -453,6 +530,8 @@ impl<W: Write> JsonPrinter<W> {
             verdict: r.score.verdict.as_str(),
             fp_probability: r.score.fp_probability,
             root_cause: root_cause(&r.score, &r.evidence),
+            undetermined_because: r.score.undecided.as_deref(),
+            would_decide: r.score.decide.as_deref(),
             evidence: evidence_out(&r.evidence),
             suggestions,
             hypotheses: h
@@ -489,6 +568,9 @@ impl<W: Write> JsonPrinter<W> {
                 nature: h.list[i].nature.as_str(),
                 why: &h.why,
             }),
+            none_favoured_because: (h.favoured.is_none() && !h.why.is_empty())
+                .then_some(h.why.as_str()),
+            conflict: h.conflict.as_deref(),
             what_would_tell_them_apart: h.list.iter().map(|w| w.tell_apart.as_str()).collect(),
             facts: r
                 .facts
@@ -516,8 +598,11 @@ impl<W: Write> JsonPrinter<W> {
             skipped: &s.skipped,
             context_by_kind: &s.context_by_kind,
             verdicts: &s.verdicts,
+            cluster_verdicts: &s.cluster_verdicts,
+            judged_early: s.judged_early,
             pcap_join: &s.pcap_join,
             clusters: s.clusters,
+            state: s.state.into(),
             errors: s
                 .errors
                 .iter()

@@ -7,12 +7,13 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::cluster::{AlertContext, ClusterReport};
+use crate::cluster::ClusterReport;
 use crate::dissect::Dissection;
 use crate::evidence::{Evidence, SignatureInfo};
 use crate::model::Alert;
 use crate::score::Score;
 use crate::signature::RuleAnalysis;
+use crate::state::{AlertContext, StateStats};
 
 /// Everything fpx concluded about one alert.
 pub struct Explained<'e, 'a> {
@@ -28,10 +29,12 @@ pub struct Explained<'e, 'a> {
     pub intent: Option<&'e str>,
     /// Payload byte ranges the signature matched, sorted, for the payload view.
     pub marks: &'e [std::ops::Range<usize>],
-    /// The id of the alert's cluster.
-    pub cluster: Option<&'e str>,
+    /// The alert's cluster, as weighed when the alert was judged.
+    pub cluster: Option<&'e ClusterReport>,
     /// What the context logs said about its hosts, when any were read.
     pub context: Option<&'e AlertContext>,
+    /// Judged before the input ended: later records could still change its cluster.
+    pub provisional: bool,
 }
 
 /// The suggestions of a list of evidence, each once, in evidence order (several rules may
@@ -54,7 +57,14 @@ pub struct Summary {
     pub context_events: u64,
     pub skipped: BTreeMap<&'static str, u64>,
     pub context_by_kind: BTreeMap<&'static str, u64>,
+    /// Verdicts of the alerts.
     pub verdicts: BTreeMap<&'static str, u64>,
+    /// Verdicts of the clusters.
+    pub cluster_verdicts: BTreeMap<&'static str, u64>,
+    /// Alerts judged before the input ended (the hold window was full).
+    pub judged_early: u64,
+    /// What the state tables hold, and what they could not keep.
+    pub state: StateStats,
     /// With `--pcap`: how many alerts found their packet, and why the others did not.
     pub pcap_join: BTreeMap<&'static str, u64>,
     /// Root-cause clusters reported.

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::evidence::Supports;
+use crate::evidence::{Scope, Supports};
 use crate::model::{Location, YearSource};
 use crate::signature::context::describe_range;
 use crate::signature::RuleAnalysis;
@@ -77,8 +77,40 @@ impl<W: Write> TextPrinter<W> {
             e.score.prior,
             e.score.prior_intent
         )?;
+        if let Some(c) = e.cluster {
+            writeln!(
+                o,
+                "   cluster: {} ({} {}) · {} · p(fp) {:.2}",
+                c.cluster.id,
+                c.cluster.members,
+                if c.cluster.members == 1 {
+                    "alert"
+                } else {
+                    "alerts"
+                },
+                c.score.verdict.as_str(),
+                c.score.fp_probability
+            )?;
+        }
+        if e.provisional {
+            writeln!(
+                o,
+                "   provisional: judged before the input ended (the hold window was full); later records could still change its cluster"
+            )?;
+        }
         if let Some(i) = e.score.root_cause {
-            writeln!(o, "   root cause: {}", terminal(&e.evidence[i].cause))?;
+            let label = if e.score.undecided.is_some() {
+                "strongest evidence"
+            } else {
+                "root cause"
+            };
+            writeln!(o, "   {label}: {}", terminal(&e.evidence[i].cause))?;
+        }
+        if let Some(u) = &e.score.undecided {
+            writeln!(o, "   undetermined because {}", terminal(u))?;
+        }
+        if let Some(d) = &e.score.decide {
+            writeln!(o, "   what would decide it: {}", terminal(d))?;
         }
         if e.evidence.is_empty() {
             writeln!(o, "   evidence: none of the evidence rules applied")?;
@@ -90,9 +122,13 @@ impl<W: Write> TextPrinter<W> {
                     Supports::BenignTrigger => "benign",
                     Supports::TruePositive => "attack",
                 };
+                let scope = match ev.scope {
+                    Scope::Cluster => " (cluster)",
+                    Scope::Alert => "",
+                };
                 writeln!(
                     o,
-                    "     {:+.1} [{tag}] {}: {}",
+                    "     {:+.1} [{tag}]{scope} {}: {}",
                     ev.log_odds,
                     ev.id,
                     terminal(&ev.text)
@@ -259,7 +295,11 @@ impl<W: Write> TextPrinter<W> {
             "── cluster {} ── {} {} · {} · p(fp) {:.2}",
             c.id,
             c.members,
-            if c.key.is_alert { "alerts" } else { "events" },
+            if c.key.records == crate::state::RecordKind::IdsAlert {
+                "alerts"
+            } else {
+                "events"
+            },
             r.score.verdict.as_str(),
             r.score.fp_probability
         )?;
@@ -279,7 +319,18 @@ impl<W: Write> TextPrinter<W> {
             )?;
         }
         if let Some(i) = r.score.root_cause {
-            writeln!(o, "   root cause: {}", terminal(&r.evidence[i].cause))?;
+            let label = if r.score.undecided.is_some() {
+                "strongest evidence"
+            } else {
+                "root cause"
+            };
+            writeln!(o, "   {label}: {}", terminal(&r.evidence[i].cause))?;
+        }
+        if let Some(u) = &r.score.undecided {
+            writeln!(o, "   undetermined because {}", terminal(u))?;
+        }
+        if let Some(d) = &r.score.decide {
+            writeln!(o, "   what would decide it: {}", terminal(d))?;
         }
         for ev in &r.evidence {
             writeln!(
@@ -308,7 +359,12 @@ impl<W: Write> TextPrinter<W> {
             writeln!(o, "       to tell apart: {}", terminal(&h.tell_apart))?;
         }
         if !r.hypotheses.why.is_empty() {
-            writeln!(o, "   favoured: {}", terminal(&r.hypotheses.why))?;
+            let label = if r.hypotheses.favoured.is_some() {
+                "favoured"
+            } else {
+                "hypotheses"
+            };
+            writeln!(o, "   {label}: {}", terminal(&r.hypotheses.why))?;
         }
         writeln!(o)
     }
@@ -326,9 +382,24 @@ impl<W: Write> TextPrinter<W> {
             write!(o, ", {skipped} skipped ({})", parts.join(", "))?;
         }
         writeln!(o)?;
+        let counts = |m: &std::collections::BTreeMap<&str, u64>| -> String {
+            m.iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !s.verdicts.is_empty() {
-            let parts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            writeln!(o, "verdicts: {}", parts.join(", "))?;
+            writeln!(o, "verdicts of alerts: {}", counts(&s.verdicts))?;
+        }
+        if !s.cluster_verdicts.is_empty() {
+            writeln!(o, "verdicts of clusters: {}", counts(&s.cluster_verdicts))?;
+        }
+        if s.judged_early > 0 {
+            writeln!(
+                o,
+                "provisional: {} alerts were judged before the input ended (the hold window was full; --hold sets it)",
+                s.judged_early
+            )?;
         }
         if !s.pcap_join.is_empty() {
             let parts: Vec<String> = s

@@ -10,6 +10,11 @@ use crate::evidence::{Evidence, RuleBook, Supports};
 pub const BENIGN_THRESHOLD: f64 = 0.7;
 /// At or below this probability the verdict is true positive.
 pub const ATTACK_THRESHOLD: f64 = 0.3;
+/// Evidence of at least this weight (in absolute log-odds) is a reason; lighter evidence is a
+/// hint. A verdict other than `undetermined` needs a reason pointing its way: hints move the
+/// probability but never decide on their own (README, "Scoring model"). On the weight scale
+/// +1 is "supporting", +0.5 "a hint".
+pub const REASON_WEIGHT: f64 = 1.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -28,9 +33,14 @@ impl Verdict {
             Verdict::Undetermined => "undetermined",
         }
     }
+
+    /// False positive or benign trigger: not an attack to act on.
+    pub fn is_benign(self) -> bool {
+        matches!(self, Verdict::FalsePositive | Verdict::BenignTrigger)
+    }
 }
 
-/// The score of one alert.
+/// The score of one alert or cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Score {
     pub prior: f64,
@@ -40,6 +50,20 @@ pub struct Score {
     pub verdict: Verdict,
     /// Index into the evidence of the item that best explains the verdict.
     pub root_cause: Option<usize>,
+    /// For an undetermined verdict, why the evidence does not decide.
+    pub undecided: Option<String>,
+    /// For an undetermined verdict, what would decide it.
+    pub decide: Option<String>,
+}
+
+impl Score {
+    /// Marks the score undetermined: `why` it cannot be decided; the root cause stays the
+    /// strongest evidence either way.
+    pub fn undetermine(&mut self, why: String, evidence: &[Evidence]) {
+        self.verdict = Verdict::Undetermined;
+        self.undecided = Some(why);
+        self.root_cause = strongest(evidence, &ALL);
+    }
 }
 
 pub fn logit(p: f64) -> f64 {
@@ -50,14 +74,35 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+const ALL: [Supports; 3] = [
+    Supports::FalsePositive,
+    Supports::BenignTrigger,
+    Supports::TruePositive,
+];
+
+fn strongest(evidence: &[Evidence], kinds: &[Supports]) -> Option<usize> {
+    evidence
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| kinds.contains(&e.supports))
+        .max_by(|a, b| a.1.log_odds.abs().total_cmp(&b.1.log_odds.abs()))
+        .map(|(i, _)| i)
+}
+
 /// Scores evidence given the signature's intent.
 pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Score {
-    let (prior, prior_intent, prior_reason) = match book.prior(intent) {
-        Some(p) => (p.fp_probability, p.intent.clone(), p.reason.clone()),
+    let (prior, prior_intent, prior_reason, decide) = match book.prior(intent) {
+        Some(p) => (
+            p.fp_probability,
+            p.intent.clone(),
+            p.reason.clone(),
+            p.decide.clone(),
+        ),
         None => (
             0.5,
             "default".to_string(),
             "no prior configured".to_string(),
+            String::new(),
         ),
     };
     let total: f64 = logit(prior) + evidence.iter().map(|e| e.log_odds).sum::<f64>();
@@ -71,42 +116,62 @@ pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Sc
             .map(|e| e.log_odds.abs())
             .sum()
     };
-    let verdict = if evidence.is_empty() {
-        Verdict::Undetermined
-    } else if p >= BENIGN_THRESHOLD {
+    let reason = |kinds: &[Supports]| {
+        evidence
+            .iter()
+            .any(|e| kinds.contains(&e.supports) && e.log_odds.abs() >= REASON_WEIGHT)
+    };
+    let benign = [Supports::FalsePositive, Supports::BenignTrigger];
+    let (verdict, undecided) = if evidence.is_empty() {
+        (
+            Verdict::Undetermined,
+            Some("no evidence rule applied".to_string()),
+        )
+    } else if p >= BENIGN_THRESHOLD && reason(&benign) {
         if sum(Supports::FalsePositive) >= sum(Supports::BenignTrigger) {
-            Verdict::FalsePositive
+            (Verdict::FalsePositive, None)
         } else {
-            Verdict::BenignTrigger
+            (Verdict::BenignTrigger, None)
         }
-    } else if p <= ATTACK_THRESHOLD {
-        Verdict::TruePositive
+    } else if p <= ATTACK_THRESHOLD && reason(&[Supports::TruePositive]) {
+        (Verdict::TruePositive, None)
+    } else if p >= BENIGN_THRESHOLD || p <= ATTACK_THRESHOLD {
+        let way = if p >= BENIGN_THRESHOLD {
+            "toward benign"
+        } else {
+            "toward an attack"
+        };
+        (
+            Verdict::Undetermined,
+            Some(format!(
+                "the evidence leans {way} (p {fp_probability:.2}), but only through hints \
+                 (weights under {REASON_WEIGHT:.1}), and hints alone decide nothing"
+            )),
+        )
     } else {
-        Verdict::Undetermined
+        (
+            Verdict::Undetermined,
+            Some(format!(
+                "the evidence does not move the estimate far enough either way (p {fp_probability:.2})"
+            )),
+        )
     };
     let wanted: &[Supports] = match verdict {
         Verdict::FalsePositive => &[Supports::FalsePositive],
         Verdict::BenignTrigger => &[Supports::BenignTrigger],
         Verdict::TruePositive => &[Supports::TruePositive],
-        Verdict::Undetermined => &[
-            Supports::FalsePositive,
-            Supports::BenignTrigger,
-            Supports::TruePositive,
-        ],
+        Verdict::Undetermined => &ALL,
     };
-    let root_cause = evidence
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| wanted.contains(&e.supports))
-        .max_by(|a, b| a.1.log_odds.abs().total_cmp(&b.1.log_odds.abs()))
-        .map(|(i, _)| i);
+    let undetermined = verdict == Verdict::Undetermined;
     Score {
         prior,
         prior_intent,
         prior_reason,
         fp_probability,
         verdict,
-        root_cause,
+        root_cause: strongest(evidence, wanted),
+        undecided,
+        decide: (undetermined && !decide.is_empty()).then_some(decide),
     }
 }
 
@@ -117,6 +182,7 @@ mod tests {
     fn ev(supports: Supports, log_odds: f64) -> Evidence {
         Evidence {
             id: format!("{log_odds}"),
+            scope: crate::evidence::Scope::Alert,
             supports,
             log_odds,
             cause: String::new(),
@@ -130,7 +196,7 @@ mod tests {
         let mut b = RuleBook::default();
         b.add_file(
             "p",
-            "[[prior]]\nintent = \"default\"\nfp_probability = 0.5\nreason = \"r\"\n",
+            "[[prior]]\nintent = \"default\"\nfp_probability = 0.5\nreason = \"r\"\ndecide = \"look\"\n",
         )
         .unwrap();
         b
@@ -141,6 +207,40 @@ mod tests {
         let s = score(&book(), None, &[]);
         assert_eq!(s.verdict, Verdict::Undetermined);
         assert_eq!(s.fp_probability, 0.5);
+    }
+
+    #[test]
+    fn hints_alone_never_decide() {
+        // Issue #8: an mstream session was called false_positive 0.80 from two +0.5 hints.
+        let s = score(
+            &book(),
+            None,
+            &[
+                ev(Supports::FalsePositive, 0.5),
+                ev(Supports::BenignTrigger, 0.5),
+            ],
+        );
+        assert!(s.fp_probability >= BENIGN_THRESHOLD);
+        assert_eq!(s.verdict, Verdict::Undetermined);
+        assert!(s.undecided.as_deref().unwrap().contains("hints"), "{s:?}");
+        let s = score(
+            &book(),
+            None,
+            &[
+                ev(Supports::TruePositive, -0.7),
+                ev(Supports::TruePositive, -0.5),
+            ],
+        );
+        assert_eq!(s.verdict, Verdict::Undetermined);
+        let s = score(
+            &book(),
+            None,
+            &[
+                ev(Supports::TruePositive, -1.0),
+                ev(Supports::TruePositive, -0.5),
+            ],
+        );
+        assert_eq!(s.verdict, Verdict::TruePositive);
     }
 
     #[test]

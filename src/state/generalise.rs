@@ -10,12 +10,19 @@
 //! time:     instant -> hour -> day -> any
 //! ```
 //!
-//! The cluster key keeps what names a root cause — what fired (signature or firewall rule),
-//! the transport, the class of each side, the server port and, for replies, the service port
-//! they come from — and drops what varies within one cause (hosts, client ports, time). Those
-//! are kept per cluster as counts, examples and the most specific common prefix, so that a
-//! cluster can still say "from 4 hosts in 172.30.0.0/16 to 1.11.0.0/16". The key depends on
-//! the record alone, so a streamed alert's cluster id is known when it is printed.
+//! The cluster key keeps what names a root cause — the kind of record, what fired (signature
+//! or firewall rule), the transport, the class of each side, the server port and, for replies,
+//! the service port they come from, and for alerts the explanation their own evidence gives —
+//! and drops what varies within one cause (hosts, client ports, time). Those are kept per
+//! cluster as counts, examples and the most specific common prefix, so that a cluster can
+//! still say "from 4 hosts in 172.30.0.0/16 to 1.11.0.0/16".
+//!
+//! The key's address classes are one level above the classes facts speak of: globally
+//! routed, unallocated-at-the-date and reserved addresses are all `outside` in the key. One
+//! inside host scanning at random reaches all three; a key that told them apart would split
+//! one cause into a cluster per /8 and call the unallocated ones misconfiguration. Each
+//! cluster counts its members' fine classes instead, so a cluster whose every destination
+//! lies in one unallocated block still says so.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -26,10 +33,64 @@ use ipnetwork::IpNetwork;
 use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::{Action, Alert, ContextEvent, Endpoint, Host, IpProto};
 
+/// The kinds of record a cluster can hold. Every cluster pattern and hypothesis names the
+/// kinds it reads, and is applied to no other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// IDS alerts (Snort, Suricata): fired on one packet or stream chunk by a signature.
+    IdsAlert,
+    /// Firewall packet logs: one line per packet allowed or denied (ipchains, netfilter, pf,
+    /// ASA denies).
+    Firewall,
+    /// Connection logs: one record per connection (Zeek conn, EVE flow and netflow, ASA
+    /// built/teardown).
+    Connection,
+    /// Application-protocol logs (Zeek dns, http, notice, weird; EVE http, dns, tls, anomaly).
+    Protocol,
+}
+
+impl RecordKind {
+    /// Stable names, as rule files write them (`records = ["firewall"]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::IdsAlert => "ids_alert",
+            RecordKind::Firewall => "firewall",
+            RecordKind::Connection => "connection",
+            RecordKind::Protocol => "protocol",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<RecordKind> {
+        [
+            RecordKind::IdsAlert,
+            RecordKind::Firewall,
+            RecordKind::Connection,
+            RecordKind::Protocol,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The kind of a context event.
+    pub fn of_event(e: &ContextEvent<'_>) -> RecordKind {
+        use crate::model::ContextKind as K;
+        match e.kind {
+            K::IPCHAINS | K::NETFILTER | K::PFLOG => RecordKind::Firewall,
+            K::CISCO_ASA if e.field("direction").is_some() || e.action == Some(Action::Allow) => {
+                RecordKind::Connection
+            }
+            K::CISCO_ASA => RecordKind::Firewall,
+            K::ZEEK_CONN | K::EVE_FLOW => RecordKind::Connection,
+            k if k.0 == "eve_netflow" => RecordKind::Connection,
+            _ => RecordKind::Protocol,
+        }
+    }
+}
+
 /// What the generalisation needs to know about one alert or context event.
 #[derive(Clone, Debug)]
 pub struct Record<'r> {
-    pub is_alert: bool,
+    pub kind: RecordKind,
     /// What fired: `[gid:sid] msg` for alerts, the log kind, rule and action for events.
     pub label: Cow<'r, str>,
     pub proto: Option<IpProto>,
@@ -86,7 +147,7 @@ impl<'r> Record<'r> {
             _ => TcpSeen::Unknown,
         };
         Record {
-            is_alert: true,
+            kind: RecordKind::IdsAlert,
             label: Cow::Owned(label),
             proto: a.proto,
             src: Some(&a.src),
@@ -129,7 +190,7 @@ impl<'r> Record<'r> {
             _ => TcpSeen::Unknown,
         };
         Record {
-            is_alert: false,
+            kind: RecordKind::of_event(e),
             label: Cow::Owned(label),
             proto: e.proto,
             src: e.src.as_ref(),
@@ -157,6 +218,9 @@ pub enum AddrClass {
     Home,
     /// Globally routed unicast.
     External,
+    /// Any of external, unallocated or reserved: the key's class for addresses outside the
+    /// home networks that are not special, multicast or broadcast.
+    Outside,
     /// A /8 that IANA still held at the record's date and allocated later.
     UnallocatedAtDate {
         block: String,
@@ -184,6 +248,7 @@ impl AddrClass {
         match self {
             AddrClass::Home => "home".into(),
             AddrClass::External => "external".into(),
+            AddrClass::Outside => "outside".into(),
             AddrClass::UnallocatedAtDate { block, .. } => format!("unallocated {block}").into(),
             AddrClass::Reserved { block } => format!("reserved {block}").into(),
             AddrClass::Special { name } => format!("special {name}").into(),
@@ -194,11 +259,23 @@ impl AddrClass {
         }
     }
 
+    /// The class one step up the hierarchy, as the cluster key uses it: globally routed,
+    /// unallocated and reserved addresses are all `outside`.
+    pub fn coarse(&self) -> AddrClass {
+        match self {
+            AddrClass::External
+            | AddrClass::UnallocatedAtDate { .. }
+            | AddrClass::Reserved { .. } => AddrClass::Outside,
+            other => other.clone(),
+        }
+    }
+
     /// The class name alone (`unallocated`, `home`, ...), for rule conditions.
     pub fn name(&self) -> &'static str {
         match self {
             AddrClass::Home => "home",
             AddrClass::External => "external",
+            AddrClass::Outside => "outside",
             AddrClass::UnallocatedAtDate { .. } => "unallocated",
             AddrClass::Reserved { .. } => "reserved",
             AddrClass::Special { .. } => "special",
@@ -368,8 +445,12 @@ impl PortLevel {
 /// The generalised record: what the cluster key is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
-    pub is_alert: bool,
+    pub records: RecordKind,
     pub label: String,
+    /// For alerts, what their own evidence says (their verdict and its reasons, see
+    /// [`explanation`]): alerts of one signature with different explanations have different
+    /// root causes. Empty for context records.
+    pub explanation: String,
     pub proto: Option<IpProto>,
     pub src_class: AddrClass,
     pub dest_class: AddrClass,
@@ -381,11 +462,27 @@ pub struct Key {
     pub icmp_type: Option<u8>,
 }
 
+/// The explanation part of an alert's key: its own verdict and the ids of the evidence of
+/// weight 1 or more (the reasons), sorted. Hints are left out: they move a probability a
+/// little and do not name a cause.
+pub fn explanation<'e>(verdict: &str, reasons: impl Iterator<Item = &'e str>) -> String {
+    let mut ids: Vec<&str> = reasons.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut s = String::from(verdict);
+    for id in ids {
+        s.push(' ');
+        s.push_str(id);
+    }
+    s
+}
+
 impl Key {
-    /// Generalises a record into its key.
-    pub fn of(r: &Record<'_>, home: &[IpNetwork], kb: &Knowledge) -> Key {
+    /// Generalises a record into its key; `explanation` as [`explanation`] makes it for
+    /// alerts, empty for context records.
+    pub fn of(r: &Record<'_>, explanation: &str, home: &[IpNetwork], kb: &Knowledge) -> Key {
         let class = |e: Option<&Endpoint<'_>>, ifname| match e {
-            Some(e) => addr_class(&e.host, r.month, ifname, home, kb),
+            Some(e) => addr_class(&e.host, r.month, ifname, home, kb).coarse(),
             None => AddrClass::Unknown,
         };
         let sp = port_key(r.proto, r.src.and_then(|e| e.port), kb);
@@ -399,8 +496,9 @@ impl Key {
             _ => (dp.port(), None),
         };
         Key {
-            is_alert: r.is_alert,
+            records: r.kind,
             label: r.label.to_string(),
+            explanation: explanation.to_string(),
             proto: r.proto,
             src_class: class(r.src, r.src_if),
             dest_class: class(r.dest, r.dest_if),
@@ -429,12 +527,15 @@ impl Key {
         let _ = write!(
             s,
             "{}|{}|{}|{}|{}|",
-            if self.is_alert { "alert" } else { "context" },
+            self.records.as_str(),
             self.label,
             self.proto.map_or(0, |p| p.0),
             self.src_class.tag(),
             self.dest_class.tag(),
         );
+        if !self.explanation.is_empty() {
+            let _ = write!(s, "why {}|", self.explanation);
+        }
         if let Some(p) = self.dest_port {
             let _ = write!(s, "dport {p}|");
         }
@@ -469,7 +570,7 @@ mod tests {
         let kb = Knowledge::embedded().unwrap();
         let h = Host::parse("64.9.12.7");
         assert_eq!(addr_class(&h, None, None, &[], &kb), AddrClass::External);
-        let home = super::super::home_networks("[64.9.0.0/16,!64.9.12.0/24,$DMZ]");
+        let home = crate::state::clusters::home_networks("[64.9.0.0/16,!64.9.12.0/24,$DMZ]");
         assert_eq!(home.len(), 1);
         assert_eq!(addr_class(&h, None, None, &home, &kb), AddrClass::Home);
         let label = Host::parse("64.9.XX.XX");
@@ -550,7 +651,7 @@ mod tests {
             port: Some(53),
         };
         let mut r = Record {
-            is_alert: true,
+            kind: RecordKind::IdsAlert,
             label: "x".into(),
             proto: Some(IpProto::UDP),
             src: Some(&src),
@@ -564,15 +665,15 @@ mod tests {
             src_if: None,
             dest_if: None,
         };
-        let a = Key::of(&r, &[], &kb);
-        assert_eq!(a.id(), Key::of(&r, &[], &kb).id());
+        let a = Key::of(&r, "", &[], &kb);
+        assert_eq!(a.id(), Key::of(&r, "", &[], &kb).id());
         assert_eq!(a.dest_port, Some(53));
         r.label = "y".into();
-        assert_ne!(a.id(), Key::of(&r, &[], &kb).id());
+        assert_ne!(a.id(), Key::of(&r, "", &[], &kb).id());
         // A DNS reply to a client port keys on the service it comes from.
         r.src = Some(&dst);
         r.dest = Some(&src);
-        let k = Key::of(&r, &[], &kb);
+        let k = Key::of(&r, "", &[], &kb);
         assert_eq!((k.dest_port, k.reply_from), (None, Some(53)));
         let ssdp = Endpoint {
             host: Host::parse("10.0.0.1"),
@@ -580,7 +681,7 @@ mod tests {
         };
         r.dest = Some(&ssdp);
         assert_eq!(
-            Key::of(&r, &[], &kb),
+            Key::of(&r, "", &[], &kb),
             k,
             "a reply to a client port that is also registered"
         );

@@ -1,0 +1,354 @@
+//! What the whole input says about each host: what it sent, which connections it took part in,
+//! which it answered, on which ports it accepted connections, how many DNS queries it made.
+//! Filled by alerts and context events alike; read as facts (`host.*`, `context.*`,
+//! `cluster.dest_*`).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::model::{Action, Alert, ContextEvent, ContextKind, Host, IpProto};
+
+/// Hosts tracked at most. A new host beyond the cap is not tracked (and counted in
+/// [`HostTable::untracked`]), so questions about it are answered "unknown", never wrongly.
+/// 200 000 entries of about 100 bytes with the table's overhead stay under 30 MB, and cover
+/// every address of a /16 several times over.
+pub const MAX_HOSTS: usize = 200_000;
+
+/// Listening ports remembered per host: a server has a handful; past this many the host is a
+/// busy server whose every port need not be known, and further ports are dropped (counted in
+/// [`HostStats::more_listening_ports`]).
+pub const MAX_LISTEN_PORTS: usize = 8;
+
+/// A host as a table key: addresses by value, sanitised labels by text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostKey {
+    Ip(IpAddr),
+    Label(Box<str>),
+}
+
+impl HostKey {
+    pub fn of(h: &Host<'_>) -> Option<HostKey> {
+        match h {
+            Host::Ip(ip) => Some(HostKey::Ip(*ip)),
+            Host::Label { text, .. } if !text.is_empty() => {
+                Some(HostKey::Label(text.as_ref().into()))
+            }
+            Host::Label { .. } => None,
+        }
+    }
+}
+
+/// Counts for one host.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// Records (alerts or events) with this host as the source.
+    pub sent: u32,
+    /// Of those, context events.
+    pub ctx_sent: u32,
+    /// Connections (Zeek conn rows, EVE flow records, firewall connection records) the host
+    /// took part in.
+    pub connections: u32,
+    /// DNS queries the host made (Zeek dns rows).
+    pub dns_queries: u32,
+    /// Connections or queries where this host was the responder and did respond.
+    pub answered: u32,
+    /// Ports on which the host accepted a connection (it answered a SYN, or was the responder
+    /// of a connection it answered), at most [`MAX_LISTEN_PORTS`].
+    pub listening: [Option<(IpProto, u16)>; MAX_LISTEN_PORTS],
+    pub more_listening_ports: bool,
+}
+
+impl HostStats {
+    /// Seen sending anything, or answering a connection.
+    pub fn ever_answered(&self) -> bool {
+        self.sent > 0 || self.answered > 0
+    }
+
+    /// Whether the host was seen accepting connections on `port`.
+    pub fn listens_on(&self, proto: IpProto, port: u16) -> bool {
+        self.listening.iter().flatten().any(|l| *l == (proto, port))
+    }
+
+    fn listen(&mut self, proto: IpProto, port: u16) {
+        if self.listens_on(proto, port) {
+            return;
+        }
+        match self.listening.iter_mut().find(|l| l.is_none()) {
+            Some(slot) => *slot = Some((proto, port)),
+            None => self.more_listening_ports = true,
+        }
+    }
+
+    /// The sum of two hosts' counts: one host known by two addresses (NAT).
+    pub fn merged(mut self, o: &HostStats) -> HostStats {
+        self.sent = self.sent.saturating_add(o.sent);
+        self.ctx_sent = self.ctx_sent.saturating_add(o.ctx_sent);
+        self.connections = self.connections.saturating_add(o.connections);
+        self.dns_queries = self.dns_queries.saturating_add(o.dns_queries);
+        self.answered = self.answered.saturating_add(o.answered);
+        for (p, port) in o.listening.iter().flatten() {
+            self.listen(*p, *port);
+        }
+        self.more_listening_ports |= o.more_listening_ports;
+        self
+    }
+}
+
+/// Per-host counts over the whole input, bounded by [`MAX_HOSTS`].
+#[derive(Debug, Default)]
+pub struct HostTable {
+    map: HashMap<HostKey, HostStats>,
+    /// Updates for hosts that did not fit.
+    pub untracked: u64,
+    /// Context events seen so far.
+    pub context_events: u64,
+}
+
+impl HostTable {
+    pub fn get(&self, h: &Host<'_>) -> Option<&HostStats> {
+        match h {
+            Host::Ip(ip) => self.map.get(&HostKey::Ip(*ip)),
+            Host::Label { .. } => HostKey::of(h).and_then(|k| self.map.get(&k)),
+        }
+    }
+
+    pub fn get_key(&self, k: &HostKey) -> Option<&HostStats> {
+        self.map.get(k)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn entry(&mut self, h: &Host<'_>) -> Option<&mut HostStats> {
+        let k = HostKey::of(h)?;
+        if self.map.len() >= MAX_HOSTS && !self.map.contains_key(&k) {
+            self.untracked += 1;
+            return None;
+        }
+        Some(self.map.entry(k).or_default())
+    }
+
+    /// Notes that `src` sent something (an alert or an event).
+    fn saw(&mut self, src: Option<&Host<'_>>, is_context: bool) {
+        if let Some(s) = src.and_then(|h| self.entry(h)) {
+            s.sent = s.sent.saturating_add(1);
+            if is_context {
+                s.ctx_sent = s.ctx_sent.saturating_add(1);
+            }
+        }
+    }
+
+    fn accepted(&mut self, h: &Host<'_>, proto: IpProto, port: Option<u16>) {
+        if let (Some(s), Some(port)) = (self.entry(h), port) {
+            s.listen(proto, port);
+        }
+    }
+
+    /// Adds what an alert says about its hosts: the source sent the packet; a SYN-ACK from the
+    /// source means it accepted a connection on its port.
+    pub fn alert(&mut self, a: &Alert<'_>) {
+        self.saw(Some(&a.src.host), false);
+        if a.proto == Some(IpProto::TCP) {
+            let flags = a.ip.tcp_flags.as_deref().unwrap_or("");
+            if flags.contains('S') && flags.contains('A') {
+                self.accepted(&a.src.host, IpProto::TCP, a.src.port);
+            }
+        }
+    }
+
+    /// Adds what a context event says about its hosts.
+    pub fn context(&mut self, e: &ContextEvent<'_>) {
+        self.context_events += 1;
+        let src = e.src.as_ref().map(|x| &x.host);
+        let dest = e.dest.as_ref().map(|x| &x.host);
+        self.saw(src, true);
+        if e.kind == ContextKind::ZEEK_DNS || is_eve_dns(e) {
+            self.dns(e);
+            return;
+        }
+        let is_connection = e.kind == ContextKind::ZEEK_CONN
+            || e.kind == ContextKind::EVE_FLOW
+            || (e.kind == ContextKind::CISCO_ASA && e.action == Some(Action::Allow));
+        if !is_connection {
+            return;
+        }
+        for h in [src, dest].into_iter().flatten() {
+            if let Some(s) = self.entry(h) {
+                s.connections = s.connections.saturating_add(1);
+            }
+        }
+        if responded(e) {
+            if let Some(d) = e.dest.as_ref() {
+                if let Some(s) = self.entry(&d.host) {
+                    s.answered = s.answered.saturating_add(1);
+                }
+                if let Some(p) = e.proto.filter(|p| p.has_ports()) {
+                    self.accepted(&d.host, p, d.port);
+                }
+            }
+        }
+    }
+
+    /// A DNS record: the client asked; a response (rcode or answers logged, an EVE answer)
+    /// means the server answered.
+    fn dns(&mut self, e: &ContextEvent<'_>) {
+        let (Some(src), Some(dest)) = (e.src.as_ref(), e.dest.as_ref()) else {
+            return;
+        };
+        let eve_answer = matches!(
+            e.field("dns.type").or_else(|| e.field("mdns.type")),
+            Some("answer" | "response")
+        );
+        // EVE writes an answer record from the server's side; Zeek writes one row per
+        // transaction from the client's side, with the rcode when a response came.
+        let (client, server) = if eve_answer && src.port.is_some_and(|p| p == 53 || p == 5353) {
+            (dest, src)
+        } else {
+            (src, dest)
+        };
+        if !eve_answer {
+            if let Some(s) = self.entry(&client.host) {
+                s.dns_queries = s.dns_queries.saturating_add(1);
+            }
+        }
+        let zeek_answer = e
+            .field("rcode_name")
+            .or_else(|| e.field("rcode"))
+            .is_some_and(|r| !r.is_empty() && r != "-")
+            || e.field("answers")
+                .is_some_and(|a| !a.is_empty() && a != "-");
+        if eve_answer || zeek_answer {
+            if let Some(s) = self.entry(&server.host) {
+                s.answered = s.answered.saturating_add(1);
+            }
+            if let Some(p) = e.proto.filter(|p| p.has_ports()) {
+                self.accepted(&server.host, p, server.port);
+            }
+        }
+    }
+}
+
+fn is_eve_dns(e: &ContextEvent<'_>) -> bool {
+    e.kind.0 == "eve_dns" || e.kind.0 == "eve_mdns"
+}
+
+/// Whether a connection record shows the responder answering: Zeek `resp_pkts` > 0 (or a
+/// connection state past S0/REJ when that is all there is), EVE `flow.pkts_toclient` > 0, or
+/// bytes in an ASA teardown.
+fn responded(e: &ContextEvent<'_>) -> bool {
+    let num = |k: &str| e.field(k).and_then(|v| v.parse::<u64>().ok());
+    if let Some(p) = num("resp_pkts").or_else(|| num("flow.pkts_toclient")) {
+        return p > 0;
+    }
+    if let Some(s) = e.field("conn_state") {
+        return !matches!(s, "S0" | "REJ" | "OTH" | "SH" | "SHR");
+    }
+    num("bytes").is_some_and(|b| b > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Endpoint, Location, Provenance};
+    use std::borrow::Cow;
+
+    fn ev(
+        kind: ContextKind,
+        src: &str,
+        dst: &str,
+        fields: &[(&'static str, &'static str)],
+    ) -> ContextEvent<'static> {
+        let mut e = ContextEvent::new(
+            Provenance {
+                path: Cow::Borrowed("t"),
+                location: Location::Line(1),
+            },
+            kind,
+        );
+        e.proto = Some(IpProto::TCP);
+        e.src = Some(Endpoint {
+            host: Host::Ip(src.parse().unwrap()),
+            port: Some(40000),
+        });
+        e.dest = Some(Endpoint {
+            host: Host::Ip(dst.parse().unwrap()),
+            port: Some(22),
+        });
+        e.fields = fields
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), Cow::Borrowed(*v)))
+            .collect();
+        e
+    }
+
+    #[test]
+    fn counts_connections_queries_and_answers() {
+        let mut t = HostTable::default();
+        t.context(&ev(ContextKind::ZEEK_DNS, "10.0.0.5", "10.0.0.1", &[]));
+        t.context(&ev(
+            ContextKind::ZEEK_CONN,
+            "10.0.0.5",
+            "8.8.8.8",
+            &[("resp_pkts", "0")],
+        ));
+        t.context(&ev(
+            ContextKind::ZEEK_CONN,
+            "10.0.0.5",
+            "9.9.9.9",
+            &[("conn_state", "SF")],
+        ));
+        let h = |s: &str| Host::Ip(s.parse().unwrap());
+        let a = t.get(&h("10.0.0.5")).unwrap();
+        assert_eq!((a.dns_queries, a.connections, a.sent), (1, 2, 3));
+        assert!(!t.get(&h("8.8.8.8")).unwrap().ever_answered());
+        let nine = t.get(&h("9.9.9.9")).unwrap();
+        assert!(nine.ever_answered());
+        assert!(nine.listens_on(IpProto::TCP, 22));
+    }
+
+    #[test]
+    fn answered_sessions_and_dns_servers_count_as_answers() {
+        // Issue #8: EVE flows the server answered, and Zeek DNS servers that answered, were
+        // read as "never answered".
+        let mut t = HostTable::default();
+        t.context(&ev(
+            ContextKind::EVE_FLOW,
+            "10.0.0.5",
+            "192.0.2.9",
+            &[("flow.pkts_toserver", "4"), ("flow.pkts_toclient", "3")],
+        ));
+        t.context(&ev(
+            ContextKind::ZEEK_DNS,
+            "10.0.0.5",
+            "192.0.2.53",
+            &[("rcode_name", "NOERROR"), ("answers", "192.0.2.7")],
+        ));
+        t.context(&ev(
+            ContextKind::ZEEK_DNS,
+            "10.0.0.5",
+            "192.0.2.54",
+            &[("rcode_name", "-"), ("answers", "-")],
+        ));
+        let h = |s: &str| Host::Ip(s.parse().unwrap());
+        assert!(t.get(&h("192.0.2.9")).unwrap().ever_answered());
+        assert!(t.get(&h("192.0.2.53")).unwrap().ever_answered());
+        assert!(t.get(&h("192.0.2.54")).is_none_or(|s| !s.ever_answered()));
+        assert_eq!(t.get(&h("10.0.0.5")).unwrap().dns_queries, 2);
+    }
+
+    #[test]
+    fn the_listening_ports_are_bounded() {
+        let mut s = HostStats::default();
+        for p in 0..(MAX_LISTEN_PORTS as u16 + 3) {
+            s.listen(IpProto::TCP, 1000 + p);
+        }
+        assert!(s.listens_on(IpProto::TCP, 1000));
+        assert!(!s.listens_on(IpProto::TCP, 1000 + MAX_LISTEN_PORTS as u16));
+        assert!(s.more_listening_ports);
+    }
+}
