@@ -6,9 +6,13 @@
 //!   response in 1,460-byte segments (the alerted one has the write-up's TTL 61, ID 27309, DF,
 //!   seq 0xE37E6C1A, ack 0x57B1F, window 0x7D78), and the close;
 //! - `seed003.fast`: the alert as a Snort 1.8 fast alert line, without payload (year 2001);
-//! - `seed003.eve.json`: the same alert as an EVE record with payload and flow, for comparison.
+//! - `seed003.eve.json`: the same alert as an EVE record with payload and flow, for comparison;
+//! - `mstream-handler.pcap`: the opposite case, a real mstream session: a client at
+//!   198.51.100.20 connects to a handler listening on 192.0.2.30:12754, sends commands, and the
+//!   handler answers.
 //!
-//! Usage: `cargo run --example craft_seed003 -- OUTDIR`
+//! The captures are the input of the real Suricata runs kept in `tests/fixtures/suricata/`
+//! (see the README there). Usage: `cargo run --example craft_seed003 -- OUTDIR`
 
 use std::net::Ipv4Addr;
 
@@ -24,6 +28,8 @@ const MSS: usize = 1460;
 
 struct Seg {
     ts: i64,
+    /// (client, server) endpoints of the session.
+    ends: Ends,
     from_client: bool,
     seq: u32,
     ack: u32,
@@ -34,11 +40,22 @@ struct Seg {
     data: Vec<u8>,
 }
 
+#[derive(Clone, Copy)]
+struct Ends {
+    client: (Ipv4Addr, u16),
+    server: (Ipv4Addr, u16),
+}
+
+const SEED003: Ends = Ends {
+    client: (CLIENT, CPORT),
+    server: (SERVER, SPORT),
+};
+
 fn frame(s: &Seg) -> Vec<u8> {
-    let (src, dst, sp, dp) = if s.from_client {
-        (CLIENT, SERVER, CPORT, SPORT)
+    let ((src, sp), (dst, dp)) = if s.from_client {
+        (s.ends.client, s.ends.server)
     } else {
-        (SERVER, CLIENT, SPORT, CPORT)
+        (s.ends.server, s.ends.client)
     };
     let mut tcp = Vec::with_capacity(20 + s.data.len());
     tcp.extend_from_slice(&sp.to_be_bytes());
@@ -72,6 +89,82 @@ fn frame(s: &Seg) -> Vec<u8> {
     f
 }
 
+/// A classic pcap file of the segments' frames.
+fn pcap(segs: &[Seg]) -> Vec<u8> {
+    let mut pcap = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        pcap.extend_from_slice(&v.to_le_bytes());
+    }
+    pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+    for s in segs {
+        let f = frame(s);
+        let (secs, us) = (
+            s.ts.div_euclid(1_000_000) as u32,
+            s.ts.rem_euclid(1_000_000) as u32,
+        );
+        for v in [secs, us, f.len() as u32, f.len() as u32] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap.extend_from_slice(&f);
+    }
+    pcap
+}
+
+/// An mstream client talking to its handler on TCP 12754: the handshake, the client's
+/// password and commands (each with the `>` the rule looks for), the handler's prompt and
+/// answers, and the close.
+fn mstream_session() -> Vec<Seg> {
+    let ends = Ends {
+        client: (Ipv4Addr::new(198, 51, 100, 20), 40123),
+        server: (Ipv4Addr::new(192, 0, 2, 30), 12754),
+    };
+    let t0 = micros_from_parts(2001, 8, 14, 2, 30, 0, 0).expect("valid time");
+    let (mut cs, mut ss) = (0x1000_0000u32, 0x7000_0000u32);
+    let mut segs = Vec::new();
+    let mut ts = t0;
+    let mut push = |from_client: bool, flags: u8, data: &[u8], cs: &mut u32, ss: &mut u32| {
+        let (seq, ack) = if from_client { (*cs, *ss) } else { (*ss, *cs) };
+        segs.push(Seg {
+            ends,
+            ts,
+            from_client,
+            seq,
+            ack: if flags == 0x02 { 0 } else { ack },
+            flags,
+            ttl: 64,
+            id: 100 + ip_id(from_client, seq),
+            win: 0x7210,
+            data: data.to_vec(),
+        });
+        let adv = data.len() as u32 + u32::from(flags & 0x03 != 0);
+        if from_client {
+            *cs = cs.wrapping_add(adv);
+        } else {
+            *ss = ss.wrapping_add(adv);
+        }
+        ts += 20_000;
+    };
+    push(true, 0x02, b"", &mut cs, &mut ss);
+    push(false, 0x12, b"", &mut cs, &mut ss);
+    push(true, 0x10, b"", &mut cs, &mut ss);
+    push(false, 0x18, b"password?\r\n", &mut cs, &mut ss);
+    push(true, 0x18, b">sex\r\n", &mut cs, &mut ss);
+    push(false, 0x18, b"\r\n\r\n> ", &mut cs, &mut ss);
+    push(true, 0x18, b">servers\r\n", &mut cs, &mut ss);
+    push(false, 0x18, b"10.1.1.1\r\n10.1.1.2\r\n> ", &mut cs, &mut ss);
+    push(true, 0x18, b">ping\r\n", &mut cs, &mut ss);
+    push(false, 0x18, b"2 servers answered\r\n> ", &mut cs, &mut ss);
+    push(true, 0x11, b"", &mut cs, &mut ss);
+    push(false, 0x11, b"", &mut cs, &mut ss);
+    push(true, 0x10, b"", &mut cs, &mut ss);
+    segs
+}
+
+/// IP ids that differ per side and packet, so that every frame is distinct.
+fn ip_id(from_client: bool, seq: u32) -> u16 {
+    (seq as u16).wrapping_add(if from_client { 0 } else { 0x4000 })
+}
+
 fn main() -> std::io::Result<()> {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     std::fs::create_dir_all(&out)?;
@@ -89,6 +182,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
     let t0 = alert_ts - 180_000;
     let mut segs = vec![
         Seg {
+            ends: SEED003,
             ts: t0,
             from_client: true,
             seq: client_isn,
@@ -100,6 +194,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
             data: vec![],
         },
         Seg {
+            ends: SEED003,
             ts: t0 + 90_000,
             from_client: false,
             seq: server_isn,
@@ -111,6 +206,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
             data: vec![],
         },
         Seg {
+            ends: SEED003,
             ts: t0 + 90_400,
             from_client: true,
             seq: client_isn + 1,
@@ -122,6 +218,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
             data: vec![],
         },
         Seg {
+            ends: SEED003,
             ts: t0 + 91_000,
             from_client: true,
             seq: client_isn + 1,
@@ -133,6 +230,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
             data: request.clone(),
         },
         Seg {
+            ends: SEED003,
             ts: alert_ts - 1_000,
             from_client: false,
             seq: server_isn + 1,
@@ -149,6 +247,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
     let mut id = 27309u16;
     for chunk in body.chunks(MSS) {
         segs.push(Seg {
+            ends: SEED003,
             ts,
             from_client: false,
             seq,
@@ -164,6 +263,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         id += 1;
     }
     segs.push(Seg {
+        ends: SEED003,
         ts,
         from_client: true,
         seq: client_next,
@@ -175,6 +275,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         data: vec![],
     });
     segs.push(Seg {
+        ends: SEED003,
         ts: ts + 500,
         from_client: false,
         seq,
@@ -186,6 +287,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         data: vec![],
     });
     segs.push(Seg {
+        ends: SEED003,
         ts: ts + 900,
         from_client: true,
         seq: client_next,
@@ -197,6 +299,7 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         data: vec![],
     });
     segs.push(Seg {
+        ends: SEED003,
         ts: ts + 1_300,
         from_client: false,
         seq: seq + 1,
@@ -208,23 +311,8 @@ Last-Modified: Fri, 15 Apr 1994 00:00:00 GMT\r\nExpires: Thu, 15 Apr 2010 20:00:
         data: vec![],
     });
 
-    let mut pcap = Vec::new();
-    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-        pcap.extend_from_slice(&v.to_le_bytes());
-    }
-    pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
-    for s in &segs {
-        let f = frame(s);
-        let (secs, us) = (
-            s.ts.div_euclid(1_000_000) as u32,
-            s.ts.rem_euclid(1_000_000) as u32,
-        );
-        for v in [secs, us, f.len() as u32, f.len() as u32] {
-            pcap.extend_from_slice(&v.to_le_bytes());
-        }
-        pcap.extend_from_slice(&f);
-    }
-    std::fs::write(out.join("seed003.pcap"), pcap)?;
+    std::fs::write(out.join("seed003.pcap"), pcap(&segs))?;
+    std::fs::write(out.join("mstream-handler.pcap"), pcap(&mstream_session()))?;
 
     let fast = format!(
         "08/13-08:12:47.743103  [**] [1:247:1] DDOS mstream client to handler [**] \

@@ -297,6 +297,14 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             evidence::compute_rule_facts(&mut facts, &alert, &dis, ra);
         }
         self.state.alert_facts(&alert, &mut facts);
+        for (host, key) in [
+            (&alert.src.host, "src.home"),
+            (&alert.dest.host, "dest.home"),
+        ] {
+            if let Some(home) = host.ip().and_then(|ip| self.sigs.vars.in_home_net(ip)) {
+                facts.set_named(key, Value::Bool(home));
+            }
+        }
         let context = self.state.alert_context(&alert);
         let mut ev = Vec::new();
         self.book.evaluate(&facts, &mut ev);

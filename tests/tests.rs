@@ -4,6 +4,7 @@ mod clusters;
 mod examples;
 mod flood;
 mod hostile;
+mod judgement;
 mod pcap_join;
 mod schema;
 mod signature;

@@ -157,6 +157,18 @@ fn after<'a>(toks: &[&'a str], word: &str) -> Option<&'a str> {
     toks.get(i + 1).copied()
 }
 
+/// The mapped address ASA writes in parentheses after an endpoint (`for outside:1.2.3.4/80
+/// (5.6.7.8/80)`), as `addr/port`, when it differs from the endpoint's own: the other side of
+/// a NAT.
+fn mapped_after<'a>(toks: &[&'a str], word: &str) -> Option<&'a str> {
+    let i = toks.iter().position(|t| *t == word)?;
+    let real = toks.get(i + 1)?;
+    let m = toks.get(i + 2)?.strip_prefix('(')?;
+    let m = m.split(')').next()?;
+    let real_addr = real.split('(').next()?.rsplit(':').next()?;
+    (m.contains('/') && m != real_addr).then_some(m)
+}
+
 fn parse<'a>(
     line: &'a str,
     ctx: &ReadContext<'a>,
@@ -266,11 +278,30 @@ fn read_message<'a>(
     let (src_if, mut src) = find(src_w).ok_or(bad)?;
     let (dst_if, mut dst) = find(dst_w).ok_or(bad)?;
     let (mut src_if, mut dst_if) = (src_if, dst_if);
+    // NAT: the mapped address in parentheses (302013 to 302016), or the global address of
+    // the local side (302020/302021 `gaddr`).
+    let mapped = |words: &[&str]| words.iter().find_map(|w| mapped_after(toks, w));
+    let mut src_mapped = mapped(src_w);
+    let mut dst_mapped = mapped(dst_w).or_else(|| {
+        let g = after(toks, "gaddr")?;
+        let l = after(toks, "laddr")?;
+        let strip = |t: &'a str| t.split('(').next().unwrap_or(t);
+        (strip(g) != strip(l)).then(|| strip(g))
+    });
     let built = first == "Built";
     if built && toks.get(1) == Some(&"outbound") {
         // ASA names the foreign side first; an outbound connection starts on the other side.
         std::mem::swap(&mut src, &mut dst);
         std::mem::swap(&mut src_if, &mut dst_if);
+        std::mem::swap(&mut src_mapped, &mut dst_mapped);
+    }
+    if let Some(m) = src_mapped {
+        ev.fields
+            .push((Cow::Borrowed("src_mapped"), Cow::Borrowed(m)));
+    }
+    if let Some(m) = dst_mapped {
+        ev.fields
+            .push((Cow::Borrowed("dst_mapped"), Cow::Borrowed(m)));
     }
     if built {
         ev.fields
@@ -448,6 +479,15 @@ Nov  2 18:03:14 pix %PIX-1-106101 The number of ACL log deny-flows has reached l
         assert_eq!(e[7].src, "10.2.2.8:50001");
         assert_eq!(e[7].dest, "192.0.2.80:443");
         assert_eq!(e[7].flow_key.as_deref(), Some("77"));
+        // Issue #8: the inside host's mapped address, so that its denies (which name the
+        // mapped address) are known as the same host.
+        assert_eq!(e[7].field("src_mapped"), Some("198.51.100.1/50001"));
+        assert_eq!(e[7].field("dst_mapped"), None);
+        assert_eq!(
+            e[9].field("dst_mapped"),
+            None,
+            "gaddr equal to laddr: no NAT"
+        );
         assert_eq!(e[8].field("bytes"), Some("4321"));
         assert_eq!(e[8].dest, "10.2.2.8:50001");
         assert_eq!(e[9].src, "192.0.2.9");

@@ -661,14 +661,20 @@ fn build_alert<'a>(source: Provenance<'a>, text: &'a str, rec: Record<'a>) -> Al
     // reassembled stream, of which the logged packet is only the segment that completed it.
     let printable_only = alert.app.get("payload.source") == Some("printable");
     let stream_match = alert.app.get("stream") == Some("1");
-    if (alert.payload.is_none() || printable_only) && !stream_match {
-        if let Some(pkt) = &alert.packet {
-            let d = crate::decode::decode(crate::decode::LinkType(pkt.linktype), &pkt.bytes);
-            if !d.payload.is_empty() {
-                alert.payload = Some(Cow::Owned(d.payload.to_vec()));
-                alert.app.fields.retain(|(k, _)| k != "payload.source");
-                alert.app.push("payload.source", "packet");
-            }
+    if let Some(pkt) = &alert.packet {
+        let d = crate::decode::decode(crate::decode::LinkType(pkt.linktype), &pkt.bytes);
+        // The logged packet's headers (TCP flags and sequence number above all, which tie
+        // the alert to the rest of its stream); EVE writes none of them itself.
+        let h = d.ip_header();
+        alert.ip = crate::model::IpHeader {
+            icmp_type: alert.ip.icmp_type.or(h.icmp_type),
+            icmp_code: alert.ip.icmp_code.or(h.icmp_code),
+            ..h
+        };
+        if (alert.payload.is_none() || printable_only) && !stream_match && !d.payload.is_empty() {
+            alert.payload = Some(Cow::Owned(d.payload.to_vec()));
+            alert.app.fields.retain(|(k, _)| k != "payload.source");
+            alert.app.push("payload.source", "packet");
         }
     }
     alert.original = Some(Original::Json(Cow::Borrowed(text)));

@@ -204,6 +204,13 @@ impl Vars {
         self.addr(e, ip, 0)
     }
 
+    /// Whether `ip` lies in `$HOME_NET` (from `--vars`, `--home-net`, else the default), when
+    /// that can be decided.
+    pub fn in_home_net(&self, ip: IpAddr) -> Option<bool> {
+        self.match_addr(&AddrExpr::Var("HOME_NET".into()), ip)
+            .matches
+    }
+
     fn addr(&self, e: &AddrExpr, ip: IpAddr, depth: usize) -> SideMatch {
         if depth > MAX_VAR_DEPTH {
             return SideMatch {

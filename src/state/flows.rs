@@ -106,8 +106,8 @@ struct FlowState {
     client: Option<(bool, OpenedBy)>,
     /// Records seen from each side: `[lo, hi]`.
     seen: [u32; 2],
-    /// A flow record counted packets from the server side.
-    server_sent: bool,
+    /// Packets from the server side that a flow record counted (the most any record said).
+    server_packets: u64,
     /// Messages explained per direction: `[sent by lo, sent by hi]`.
     messages: [Option<Box<Message>>; 2],
 }
@@ -119,7 +119,7 @@ impl FlowState {
             touched: 0,
             client: None,
             seen: [0; 2],
-            server_sent: false,
+            server_packets: 0,
             messages: [None, None],
         }
     }
@@ -146,6 +146,10 @@ pub struct FlowView {
     pub server_answered: Option<bool>,
     /// Records the input holds from each side: (from the record's source, from its dest).
     pub records: (u32, u32),
+    /// Packets from the accepting side that a flow record counted.
+    pub server_packets: u64,
+    /// The side that opened the flow, as `address:port`.
+    pub client: Option<String>,
 }
 
 /// The flow table, bounded by [`MAX_FLOWS`].
@@ -244,9 +248,7 @@ impl FlowTable {
         if let Some(src_is_client) = client {
             f.opened_by(src_lo == src_is_client, OpenedBy::Record);
             // The flow's counters are oriented by its client.
-            if flow.pkts_toclient.unwrap_or(0) > 0 {
-                f.server_sent = true;
-            }
+            f.server_packets = f.server_packets.max(flow.pkts_toclient.unwrap_or(0));
         }
     }
 
@@ -265,12 +267,8 @@ impl FlowTable {
         if connection {
             f.opened_by(src_lo, OpenedBy::Record);
             let num = |k: &str| e.field(k).and_then(|v| v.parse::<u64>().ok());
-            if num("flow.pkts_toclient")
-                .or_else(|| num("resp_pkts"))
-                .is_some_and(|n| n > 0)
-            {
-                f.server_sent = true;
-            }
+            let answered = num("flow.pkts_toclient").or_else(|| num("resp_pkts"));
+            f.server_packets = f.server_packets.max(answered.unwrap_or(0));
         } else if e.proto == Some(IpProto::TCP) {
             let flags = e.tcp_flags.as_deref().unwrap_or("");
             if flags.contains('S') && !flags.contains('A') {
@@ -298,7 +296,13 @@ impl FlowTable {
             let dest_is_server = client_lo == src_lo;
             v.dest_is_server = Some(dest_is_server);
             let from_server = if dest_is_server { d } else { s };
-            v.server_answered = Some(from_server > 0 || f.server_sent);
+            v.server_answered = Some(from_server > 0 || f.server_packets > 0);
+            v.server_packets = f.server_packets;
+            let c = if dest_is_server { &a.src } else { &a.dest };
+            v.client = Some(match c.port {
+                Some(p) => format!("{}:{p}", c.host),
+                None => c.host.to_string(),
+            });
         }
         Some(v)
     }

@@ -321,6 +321,12 @@ pub fn addr_class(
             }
         }
     }
+    // The firewall's own word for the side a host is on outranks the registries: an address
+    // on its `inside` interface is an inside host (a NAT'ed network's mapped public address,
+    // or a lab using documentation space).
+    if interface.is_some_and(|i| i.eq_ignore_ascii_case("inside")) {
+        return AddrClass::Home;
+    }
     let special = match (ip, net) {
         (Some(ip), _) => kb.special_blocks(ip).next(),
         (None, Some(n)) => kb.special_blocks_of_net(n).next(),
@@ -359,9 +365,6 @@ pub fn addr_class(
             Some(AllocationAt::Multicast { .. }) => return AddrClass::Multicast,
             _ => {}
         }
-    }
-    if interface.is_some_and(|i| i.eq_ignore_ascii_case("inside")) {
-        return AddrClass::Home;
     }
     match (ip, net) {
         (Some(_), _) | (None, Some(_)) => AddrClass::External,

@@ -154,7 +154,29 @@ impl<'k> State<'k> {
             if let Some(ans) = v.server_answered {
                 facts.set_named("flow.server_answered", b(ans));
             }
+            if let Some(c) = &v.client {
+                if facts.get_named("flow.client").is_none() {
+                    facts.set_named("flow.client", Value::Str(Cow::Owned(c.clone())));
+                }
+            }
             facts.set_named("flow.records_from_dest", n(v.records.1));
+            let from_server = if v.dest_is_server == Some(true) {
+                v.records.1
+            } else {
+                v.records.0
+            };
+            let seen = match (from_server, v.server_packets) {
+                (0, 0) => None,
+                (0, p) => Some(format!(
+                    "the sensor's flow record counts {p} packet(s) it sent"
+                )),
+                (r, _) => Some(format!(
+                    "{r} record(s) it sent in this flow appear in the input"
+                )),
+            };
+            if let Some(s) = seen {
+                facts.set_named("flow.server_answer_seen", Value::Str(Cow::Owned(s)));
+            }
         }
         let dest = self.host(&a.dest.host);
         let group = is_group(&a.dest.host);
