@@ -9,6 +9,7 @@ mod dissect;
 mod eve;
 mod explain;
 mod explain_rules;
+mod judgement;
 mod replay_suricata;
 mod signature;
 mod text;
