@@ -6,7 +6,8 @@
 //! (typed, borrowed parse into `Alert`), and the whole `explain` job (dissect, facts, evidence,
 //! score, JSON report to a sink).
 //!
-//! Run: `cargo bench --bench pipeline` (FPX_BENCH_ALERTS overrides the alert count).
+//! Run: `cargo bench --bench pipeline` (FPX_BENCH_ALERTS overrides the alert count,
+//! FPX_BENCH_HOLD the judging window).
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
@@ -156,7 +157,10 @@ fn main() {
         pcaps: vec![],
         signatures: Default::default(),
         clusters_only: false,
-        hold_alerts: explain::HOLD_ALERTS,
+        hold_alerts: std::env::var("FPX_BENCH_HOLD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(explain::HOLD_ALERTS),
     };
     let explain = median(
         || {

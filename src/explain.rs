@@ -129,6 +129,7 @@ pub fn run<W: Write>(
         .unwrap_or_default();
     let mut ex = Explainer {
         state: State::new(&kb, home),
+        facts: Facts::default(),
         kb: &kb,
         book: &book,
         books: &books,
@@ -216,6 +217,8 @@ struct Explainer<'k, 'w, W: Write> {
     pcap: Option<&'k PcapIndex>,
     sigs: &'k SignatureContext,
     state: State<'k>,
+    /// The facts table, reused from alert to alert (it is cleared first).
+    facts: Facts,
     printer: Printer<W>,
     summary: Summary,
     held: VecDeque<Held>,
@@ -291,12 +294,12 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
                 .map(signature_info),
         };
-        let mut facts = Facts::default();
-        evidence::compute_facts(&mut facts, &alert, &dis, sig.as_ref(), kb);
+        let facts = &mut self.facts;
+        evidence::compute_facts(facts, &alert, &dis, sig.as_ref(), kb);
         if let Some(ra) = &analysis {
-            evidence::compute_rule_facts(&mut facts, &alert, &dis, ra);
+            evidence::compute_rule_facts(facts, &alert, &dis, ra);
         }
-        self.state.alert_facts(&alert, &mut facts);
+        self.state.alert_facts(&alert, facts);
         for (host, key) in [
             (&alert.src.host, "src.home"),
             (&alert.dest.host, "dest.home"),
@@ -307,7 +310,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         }
         let context = self.state.alert_context(&alert);
         let mut ev = Vec::new();
-        self.book.evaluate(&facts, &mut ev);
+        self.book.evaluate(facts, &mut ev);
         let intent = match facts.get_named("signature.intent") {
             Some(Value::Str(s)) => Some(s.to_string()),
             _ => None,
@@ -320,8 +323,8 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         // Every range the replay matched; without a rule, the longest content's first match.
         let marks: Vec<Range<usize>> = match &analysis {
             Some(ra) => ra.payload_ranges.clone(),
-            None => num(&facts, "match.offset")
-                .zip(num(&facts, "match.len"))
+            None => num(facts, "match.offset")
+                .zip(num(facts, "match.len"))
                 .map(|(o, l)| std::iter::once(o..o + l).collect())
                 .unwrap_or_default(),
         };
@@ -388,7 +391,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 break;
             }
             let report = reports.get(&self.state.clusters.resolve(j.slot));
-            if let Err(e) = self.print_alert(&j, report, !at_end) {
+            if let Err(e) = self.print_alert(j, report, !at_end) {
                 self.io_error = Some(e);
             }
         }
@@ -397,11 +400,11 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
 
     fn print_alert(
         &mut self,
-        j: &Judged<'_>,
+        j: Judged<'_>,
         report: Option<&ClusterReport>,
         provisional: bool,
     ) -> io::Result<()> {
-        let mut evidence = j.evidence.clone();
+        let mut evidence = j.evidence;
         if let Some(r) = report {
             evidence.extend(r.own_evidence().cloned());
         }

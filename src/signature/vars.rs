@@ -205,10 +205,38 @@ impl Vars {
     }
 
     /// Whether `ip` lies in `$HOME_NET` (from `--vars`, `--home-net`, else the default), when
-    /// that can be decided.
+    /// that can be decided. Asked once per alert, so it builds no explanation: [`Vars::addr`]
+    /// with its words cost a tenth of the explain benchmark.
     pub fn in_home_net(&self, ip: IpAddr) -> Option<bool> {
-        self.match_addr(&AddrExpr::Var("HOME_NET".into()), ip)
-            .matches
+        let home = self.addrs.get("HOME_NET")?;
+        self.addr_matches(&home.expr, ip, 1)
+    }
+
+    /// [`Vars::addr`]'s decision alone.
+    fn addr_matches(&self, e: &AddrExpr, ip: IpAddr, depth: usize) -> Option<bool> {
+        if depth > MAX_VAR_DEPTH {
+            return None;
+        }
+        match e {
+            AddrExpr::Any => Some(true),
+            AddrExpr::Net(n) => Some(n.contains(ip)),
+            AddrExpr::Var(name) => {
+                let v = self.addrs.get(name)?;
+                self.addr_matches(&v.expr, ip, depth + 1)
+            }
+            AddrExpr::Not(inner) => self.addr_matches(inner, ip, depth + 1).map(|m| !m),
+            AddrExpr::List(items) => {
+                let mut pos = Vec::new();
+                let mut neg = Vec::new();
+                for it in items {
+                    match it {
+                        AddrExpr::Not(inner) => neg.push(self.addr_matches(inner, ip, depth + 1)),
+                        other => pos.push(self.addr_matches(other, ip, depth + 1)),
+                    }
+                }
+                list_outcome(&pos, &neg)
+            }
+        }
     }
 
     fn addr(&self, e: &AddrExpr, ip: IpAddr, depth: usize) -> SideMatch {
@@ -476,22 +504,35 @@ fn all3(sides: &[(String, SideMatch)]) -> Option<bool> {
 
 /// A list matches when one positive item matches (any, if there are none) and no negated
 /// item matches.
-fn combine_list(pos: &[SideMatch], neg: &[SideMatch], what: &str, list: &str) -> SideMatch {
-    let pos_ok = if pos.is_empty() || pos.iter().any(|p| p.matches == Some(true)) {
+/// A list's decision from its items': one positive item matches (any, when there are none),
+/// and no negated one does.
+fn list_outcome(pos: &[Option<bool>], neg: &[Option<bool>]) -> Option<bool> {
+    if neg.contains(&Some(true)) {
+        return Some(false);
+    }
+    let pos_ok = if pos.is_empty() || pos.contains(&Some(true)) {
         Some(true)
-    } else if pos.iter().any(|p| p.matches.is_none()) {
+    } else if pos.contains(&None) {
         None
     } else {
         Some(false)
     };
+    match pos_ok {
+        Some(true) if neg.contains(&None) => None,
+        other => other,
+    }
+}
+
+fn combine_list(pos: &[SideMatch], neg: &[SideMatch], what: &str, list: &str) -> SideMatch {
+    let decisions = |v: &[SideMatch]| v.iter().map(|s| s.matches).collect::<Vec<_>>();
+    let outcome = list_outcome(&decisions(pos), &decisions(neg));
     let excluded = neg.iter().find(|n| n.matches == Some(true));
-    let neg_unknown = neg.iter().any(|n| n.matches.is_none());
-    match (pos_ok, excluded) {
+    match (outcome, excluded) {
         (_, Some(x)) => SideMatch {
             matches: Some(false),
             why: format!("{what} is excluded from {list}: {}", x.why),
         },
-        (Some(true), None) if !neg_unknown => SideMatch {
+        (Some(true), None) => SideMatch {
             matches: Some(true),
             why: pos
                 .iter()
@@ -621,6 +662,30 @@ mod tests {
         let m4 = v.match_header(&h4, &alert("192.168.1.10", 53000, "224.0.0.252", 5355));
         assert_eq!(m4.matches, Some(false));
         assert!(m4.sides[2].1.why.contains("excluded"), "{}", m4);
+    }
+
+    #[test]
+    fn the_quick_home_net_answer_is_the_worded_one() {
+        let mut v = Vars::default();
+        for home in [
+            "[10.0.0.0/8,!10.9.0.0/16]",
+            "[$X,192.0.2.0/24]",
+            "any",
+            "!192.168.0.0/16",
+        ] {
+            v.set_home_net(home).unwrap();
+            for ip in [
+                "10.1.2.3",
+                "10.9.1.1",
+                "192.0.2.7",
+                "8.8.8.8",
+                "192.168.1.1",
+            ] {
+                let ip: IpAddr = ip.parse().unwrap();
+                let worded = v.match_addr(&AddrExpr::Var("HOME_NET".into()), ip).matches;
+                assert_eq!(v.in_home_net(ip), worded, "{home} {ip}");
+            }
+        }
     }
 
     #[test]

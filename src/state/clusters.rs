@@ -15,7 +15,7 @@ use ipnetwork::IpNetwork;
 use crate::knowledge::Knowledge;
 use crate::model::{Action, Host};
 
-use super::generalise::{addr_class, AddrClass, Key, Record, RecordKind, TcpSeen};
+use super::generalise::{AddrClass, Key, Record, TcpSeen};
 use super::hosts::HostKey;
 use super::sketch::{self, Distinct, Examples};
 
@@ -421,7 +421,8 @@ impl<'k> ClusterTable<'k> {
     }
 
     fn place(&mut self, r: &Record<'_>, explanation: &str) -> usize {
-        let key = Key::of(r, explanation, &self.home, self.kb);
+        let classes = r.classes(&self.home, self.kb);
+        let key = Key::with_classes(r, explanation, &classes, self.kb);
         let spread = || {
             let coarse = key.without_port().text();
             (key.dest_port.is_some() && self.spread.contains(&coarse))
@@ -456,11 +457,6 @@ impl<'k> ClusterTable<'k> {
                 }
             }
         };
-        let fine = |e: Option<&crate::model::Endpoint<'_>>, ifname| match e {
-            Some(e) => addr_class(&e.host, r.month, ifname, &self.home, self.kb),
-            None => AddrClass::Unknown,
-        };
-        let classes = (fine(r.src, r.src_if), fine(r.dest, r.dest_if));
         let kb = self.kb;
         self.clusters[i]
             .as_mut()
@@ -583,11 +579,6 @@ impl<'k> ClusterTable<'k> {
             }
         }
     }
-}
-
-/// The record kind of a cluster.
-pub fn kind_of(c: &Cluster) -> RecordKind {
-    c.key.records
 }
 
 #[cfg(test)]

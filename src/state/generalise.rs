@@ -133,6 +133,15 @@ impl TcpSeen {
 }
 
 impl<'r> Record<'r> {
+    /// The fine address classes of the record's source and destination.
+    pub fn classes(&self, home: &[IpNetwork], kb: &Knowledge) -> (AddrClass, AddrClass) {
+        let class = |e: Option<&Endpoint<'_>>, ifname| match e {
+            Some(e) => addr_class(&e.host, self.month, ifname, home, kb),
+            None => AddrClass::Unknown,
+        };
+        (class(self.src, self.src_if), class(self.dest, self.dest_if))
+    }
+
     pub fn from_alert(a: &'r Alert<'r>) -> Record<'r> {
         let mut label = String::with_capacity(64);
         let _ = write!(
@@ -484,10 +493,16 @@ impl Key {
     /// Generalises a record into its key; `explanation` as [`explanation`] makes it for
     /// alerts, empty for context records.
     pub fn of(r: &Record<'_>, explanation: &str, home: &[IpNetwork], kb: &Knowledge) -> Key {
-        let class = |e: Option<&Endpoint<'_>>, ifname| match e {
-            Some(e) => addr_class(&e.host, r.month, ifname, home, kb).coarse(),
-            None => AddrClass::Unknown,
-        };
+        Key::with_classes(r, explanation, &r.classes(home, kb), kb)
+    }
+
+    /// The key of a record whose fine address classes ([`Record::classes`]) are known.
+    pub fn with_classes(
+        r: &Record<'_>,
+        explanation: &str,
+        classes: &(AddrClass, AddrClass),
+        kb: &Knowledge,
+    ) -> Key {
         let sp = port_key(r.proto, r.src.and_then(|e| e.port), kb);
         let dp = port_key(r.proto, r.dest.and_then(|e| e.port), kb);
         let (dest_port, reply_from) = match (sp, dp) {
@@ -503,8 +518,8 @@ impl Key {
             label: r.label.to_string(),
             explanation: explanation.to_string(),
             proto: r.proto,
-            src_class: class(r.src, r.src_if),
-            dest_class: class(r.dest, r.dest_if),
+            src_class: classes.0.coarse(),
+            dest_class: classes.1.coarse(),
             dest_port,
             reply_from,
             icmp_type: if r.proto == Some(IpProto::ICMP) {
