@@ -185,6 +185,8 @@ keys! {
     "host.dest_group" => "the destination is a group address (multicast or broadcast): it never sends, so it never answers",
     "host.dest_answered" => "the destination host (or its other address behind NAT) sent or answered anything anywhere in the input",
     "host.dest_listens" => "the destination host accepted connections on the destination port somewhere in the input",
+    "host.src_opened" => "connections the source opened anywhere in the input (its SYNs, connection records naming it the originator)",
+    "host.src_first_peer" => "the first host the source opened a connection to",
     "host.src_nat_alias" => "the source's other address behind NAT, from firewall logs",
     "host.dest_nat_alias" => "the destination's other address behind NAT, from firewall logs",
     "context.read" => "context logs (firewall, Zeek) were read before this alert",

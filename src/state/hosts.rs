@@ -52,6 +52,10 @@ pub struct HostStats {
     pub dns_queries: u32,
     /// Connections or queries where this host was the responder and did respond.
     pub answered: u32,
+    /// Connections this host opened (its SYN, or a connection record naming it the
+    /// originator), and the first peer it opened one to.
+    pub opened: u32,
+    pub first_peer: Option<IpAddr>,
     /// Ports on which the host accepted a connection (it answered a SYN, or was the responder
     /// of a connection it answered), at most [`MAX_LISTEN_PORTS`].
     pub listening: [Option<(IpProto, u16)>; MAX_LISTEN_PORTS],
@@ -86,6 +90,8 @@ impl HostStats {
         self.connections = self.connections.saturating_add(o.connections);
         self.dns_queries = self.dns_queries.saturating_add(o.dns_queries);
         self.answered = self.answered.saturating_add(o.answered);
+        self.opened = self.opened.saturating_add(o.opened);
+        self.first_peer = self.first_peer.or(o.first_peer);
         for (p, port) in o.listening.iter().flatten() {
             self.listen(*p, *port);
         }
@@ -143,6 +149,15 @@ impl HostTable {
         }
     }
 
+    fn opened(&mut self, h: &Host<'_>, peer: Option<&Host<'_>>) {
+        if let Some(s) = self.entry(h) {
+            s.opened = s.opened.saturating_add(1);
+            if s.first_peer.is_none() {
+                s.first_peer = peer.and_then(Host::ip);
+            }
+        }
+    }
+
     fn accepted(&mut self, h: &Host<'_>, proto: IpProto, port: Option<u16>) {
         if let (Some(s), Some(port)) = (self.entry(h), port) {
             s.listen(proto, port);
@@ -157,6 +172,8 @@ impl HostTable {
             let flags = a.ip.tcp_flags.as_deref().unwrap_or("");
             if flags.contains('S') && flags.contains('A') {
                 self.accepted(&a.src.host, IpProto::TCP, a.src.port);
+            } else if flags.contains('S') {
+                self.opened(&a.src.host, Some(&a.dest.host));
             }
         }
     }
@@ -174,6 +191,13 @@ impl HostTable {
         let is_connection = e.kind == ContextKind::ZEEK_CONN
             || e.kind == ContextKind::EVE_FLOW
             || (e.kind == ContextKind::CISCO_ASA && e.action == Some(Action::Allow));
+        let syn = e.proto == Some(IpProto::TCP)
+            && e.tcp_flags
+                .as_deref()
+                .is_some_and(|f| f.contains('S') && !f.contains('A'));
+        if let (Some(s), true) = (src, is_connection || syn) {
+            self.opened(s, dest);
+        }
         if !is_connection {
             return;
         }
@@ -305,6 +329,8 @@ mod tests {
         let h = |s: &str| Host::Ip(s.parse().unwrap());
         let a = t.get(&h("10.0.0.5")).unwrap();
         assert_eq!((a.dns_queries, a.connections, a.sent), (1, 2, 3));
+        assert_eq!(a.opened, 2);
+        assert_eq!(a.first_peer, Some("8.8.8.8".parse().unwrap()));
         assert!(!t.get(&h("8.8.8.8")).unwrap().ever_answered());
         let nine = t.get(&h("9.9.9.9")).unwrap();
         assert!(nine.ever_answered());

@@ -178,6 +178,12 @@ impl<'k> State<'k> {
                 facts.set_named("flow.server_answer_seen", Value::Str(Cow::Owned(s)));
             }
         }
+        if let Some(s) = self.host(&a.src.host) {
+            facts.set_named("host.src_opened", n(s.opened));
+            if let Some(p) = s.first_peer {
+                facts.set_named("host.src_first_peer", Value::Str(Cow::Owned(p.to_string())));
+            }
+        }
         let dest = self.host(&a.dest.host);
         let group = is_group(&a.dest.host);
         facts.set_named("host.dest_group", b(group));

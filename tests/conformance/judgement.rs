@@ -97,6 +97,8 @@ fn benign(v: &str) -> bool {
 struct Tally {
     files: usize,
     alerts: usize,
+    agree: usize,
+    provisional: usize,
     clusters: usize,
     violations: Vec<String>,
 }
@@ -201,7 +203,11 @@ fn check_file(
                 let agree = av == cv
                     || (benign(av) && benign(cv))
                     || ((av == "undetermined" || cv == "undetermined") && dp < 0.3);
-                if !agree && a["provisional"] != true {
+                if a["provisional"] == true {
+                    t.provisional += 1;
+                } else if agree {
+                    t.agree += 1;
+                } else {
                     t.fail(
                         path,
                         format!("alert {idx} {av} disagrees with its cluster {cv}"),
@@ -400,13 +406,17 @@ fn every_alert_agrees_with_its_cluster_and_no_evidence_contradicts_itself() {
     for t in tallies {
         all.files += t.files;
         all.alerts += t.alerts;
+        all.agree += t.agree;
+        all.provisional += t.provisional;
         all.clusters += t.clusters;
         all.violations.extend(t.violations);
     }
     println!(
-        "judgement: {} files, {} alerts, {} clusters, {} violations",
+        "judgement: {} files, {} alerts ({} agree with their cluster, {} provisional), {} clusters, {} violations",
         all.files,
         all.alerts,
+        all.agree,
+        all.provisional,
         all.clusters,
         all.violations.len()
     );
