@@ -380,7 +380,8 @@ pub fn compute(
     let intent = kb
         .intents_of(alert.msg.as_deref(), None)
         .next()
-        .or_else(|| kb.intents_of(None, alert.classification.as_deref()).next());
+        .or_else(|| kb.intents_of(None, alert.classification.as_deref()).next())
+        .or_else(|| kb.intent_of_gid(alert.gid));
     if let Some(i) = intent {
         out.s("signature.intent", i.intent.clone());
         out.s("signature.intent_description", i.description.clone());

@@ -158,6 +158,10 @@ pub struct Intent {
     #[serde(deserialize_with = "de_regex_ci")]
     pub msg: regex::Regex,
     pub classtypes: Vec<String>,
+    /// Snort generator ids whose alerts all have this intent (built-in decoders and
+    /// preprocessors), for alerts that carry no msg.
+    #[serde(default)]
+    pub gids: Vec<u32>,
     pub peer: String,
     pub description: String,
     pub source: String,
@@ -333,6 +337,11 @@ impl Knowledge {
             .find(|p| p.keyword.eq_ignore_ascii_case(keyword))?;
         let name = transport.to_string().to_ascii_lowercase();
         Some(p.transports.iter().any(|t| t == "any" || *t == name))
+    }
+
+    /// The intent of a Snort generator id, when the generator has one.
+    pub fn intent_of_gid(&self, gid: u32) -> Option<&Intent> {
+        self.intents.iter().find(|i| i.gids.contains(&gid))
     }
 
     /// Intents whose msg pattern or classtype matches.
