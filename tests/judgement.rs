@@ -392,3 +392,42 @@ fn alerts_judged_before_the_end_say_so() {
     assert_eq!(a.last().unwrap()["provisional"], false);
     assert!(summary(&lines)["judged_early"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn a_signature_written_for_responses_is_not_fooled_by_one() {
+    // Issue #8: "ET EXPLOIT Selenium ... Remote Code Execution - Successful", a signature for
+    // the server's reply, came out false_positive as "a response to a client's ephemeral
+    // port": that reasoning holds only for signatures keyed to the destination port.
+    let alert = r#"{"timestamp":"2021-03-01T10:00:00.000000+0000","flow_id":5,"event_type":"alert","src_ip":"10.0.0.5","src_port":80,"dest_ip":"198.51.100.9","dest_port":51515,"proto":"TCP","direction":"to_client","app_proto":"http","alert":{"action":"allowed","gid":1,"signature_id":2999001,"rev":1,"signature":"ET EXPLOIT Example Remote Code Execution - Successful","category":"Attempted Administrator Privilege Gain","severity":1},"payload":"SFRUUC8xLjEgMjAwIE9LDQpDb250ZW50LVR5cGU6IHRleHQvcGxhaW4NCg0KdWlkPTAocm9vdCk="}"#;
+    let dir = temp_dir("response-sig");
+    let f = write(&dir, "eve.json", format!("{alert}\n").as_bytes());
+    let lines = explain_json(&[&f], &[]);
+    let a = alerts(&lines)[0];
+    assert!(
+        !ids(a).contains(&"server-response-to-ephemeral-port".to_string()),
+        "{a}"
+    );
+    assert!(!ids(a).contains(&"flow-destination-opened-connection".to_string()));
+    assert_ne!(a["verdict"], "false_positive");
+}
+
+#[test]
+fn only_policy_signatures_about_software_in_use_are_benign_by_their_shape() {
+    // Issue #8: the Dropbox client is a benign trigger of its policy signature; a policy
+    // signature about a risky act (an executable download) is not excused by the same shape.
+    let line = |msg: &str, i: usize| {
+        format!("11/12-10:{i:02}:00.000000  [**] [1:2000419:18] {msg} [**] [Classification: Potential Corporate Privacy Violation] [Priority: 1] {{TCP}} 10.0.1.6:{} -> 198.51.100.80:80\n", 50000 + i)
+    };
+    let dir = temp_dir("policy");
+    for (msg, benign) in [
+        ("POLICY Dropbox desktop software in use", true),
+        ("ET POLICY PE EXE or DLL Windows file download HTTP", false),
+    ] {
+        let text: String = (0..10).map(|i| line(msg, i)).collect();
+        let f = write(&dir, "fast.log", text.as_bytes());
+        let lines = explain_json(&[&f], &["--year", "2011"]);
+        let c = clusters(&lines)[0];
+        assert_eq!(c["verdict"] == "benign_trigger", benign, "{msg}: {c}");
+        assert_agreement(&lines);
+    }
+}

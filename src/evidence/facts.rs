@@ -908,6 +908,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn built_in_generators_have_their_intent_without_a_msg() {
+        // Issue #8: Snort 3 decoder events (116:150, 116:151) read from a unified2 spool
+        // without its gen-msg.map had no intent, and came out false positives from the flow.
+        use crate::model::{InputFormat, Location, Provenance, Timestamp};
+        let kb = Knowledge::embedded().unwrap();
+        let mut a = Alert::new(
+            Provenance {
+                path: std::borrow::Cow::Borrowed("t"),
+                location: Location::Offset(0),
+            },
+            InputFormat::Unified2,
+            Timestamp::unparsed(""),
+        );
+        let mut f = Facts::default();
+        for (gid, intent) in [
+            (116, "protocol-anomaly"),
+            (129, "protocol-anomaly"),
+            (122, "scan"),
+        ] {
+            a.gid = gid;
+            a.sid = Some(150);
+            compute(&mut f, &a, &Dissection::default(), None, &kb);
+            assert_eq!(
+                f.get_named("signature.intent"),
+                Some(&Value::Str(intent.into())),
+                "gid {gid}"
+            );
+        }
+        a.gid = 1;
+        compute(&mut f, &a, &Dissection::default(), None, &kb);
+        assert_eq!(f.get_named("signature.intent"), None);
+    }
+
+    #[test]
     fn keys_are_unique() {
         let mut names: Vec<_> = KEYS.iter().map(|(k, _)| *k).collect();
         names.sort_unstable();
