@@ -217,38 +217,7 @@ pub fn load_rules(dir: Option<&Path>) -> Result<ClusterBooks, String> {
 mod tests {
     use super::*;
     use crate::knowledge::Knowledge;
-    use crate::model::{Action, ContextEvent, ContextKind, Endpoint, Host, IpProto};
-    use crate::model::{Location, Provenance};
-    use std::borrow::Cow;
-
-    fn event(
-        src: &str,
-        sport: u16,
-        dst: &str,
-        dport: u16,
-        flags: &'static str,
-    ) -> ContextEvent<'static> {
-        let mut e = ContextEvent::new(
-            Provenance {
-                path: Cow::Borrowed("t"),
-                location: Location::Line(1),
-            },
-            ContextKind::NETFILTER,
-        );
-        e.proto = Some(IpProto::TCP);
-        e.action = Some(Action::Deny);
-        e.src = Some(Endpoint {
-            host: Host::Ip(src.parse().unwrap()),
-            port: Some(sport),
-        });
-        e.dest = Some(Endpoint {
-            host: Host::Ip(dst.parse().unwrap()),
-            port: Some(dport),
-        });
-        e.tcp_flags = Some(Cow::Borrowed(flags));
-        e.ip_len = Some(48);
-        e
-    }
+    use crate::state::clusters::tests::event;
 
     #[test]
     fn a_syn_fan_out_favours_the_worm() {
@@ -261,7 +230,7 @@ mod tests {
                 40000 + u16::from(i),
                 &format!("93.184.{i}.10"),
                 445,
-                "S",
+                Some("S"),
             ));
         }
         let books = load_rules(None).unwrap();

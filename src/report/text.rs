@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-use crate::evidence::{Scope, Supports};
+use crate::evidence::{Evidence, Scope, Supports};
 use crate::model::{Location, YearSource};
+use crate::score::Score;
 use crate::signature::context::describe_range;
 use crate::signature::RuleAnalysis;
 
@@ -98,20 +99,7 @@ impl<W: Write> TextPrinter<W> {
                 "   provisional: judged before the input ended (the hold window was full); later records could still change its cluster"
             )?;
         }
-        if let Some(i) = e.score.root_cause {
-            let label = if e.score.undecided.is_some() {
-                "strongest evidence"
-            } else {
-                "root cause"
-            };
-            writeln!(o, "   {label}: {}", terminal(&e.evidence[i].cause))?;
-        }
-        if let Some(u) = &e.score.undecided {
-            writeln!(o, "   undetermined because {}", terminal(u))?;
-        }
-        if let Some(d) = &e.score.decide {
-            writeln!(o, "   what would decide it: {}", terminal(d))?;
-        }
+        cause_lines(o, e.score, e.evidence)?;
         if e.evidence.is_empty() {
             writeln!(o, "   evidence: none of the evidence rules applied")?;
         } else {
@@ -318,20 +306,7 @@ impl<W: Write> TextPrinter<W> {
                 terminal(&r.dest_examples.join(", "))
             )?;
         }
-        if let Some(i) = r.score.root_cause {
-            let label = if r.score.undecided.is_some() {
-                "strongest evidence"
-            } else {
-                "root cause"
-            };
-            writeln!(o, "   {label}: {}", terminal(&r.evidence[i].cause))?;
-        }
-        if let Some(u) = &r.score.undecided {
-            writeln!(o, "   undetermined because {}", terminal(u))?;
-        }
-        if let Some(d) = &r.score.decide {
-            writeln!(o, "   what would decide it: {}", terminal(d))?;
-        }
+        cause_lines(o, &r.score, &r.evidence)?;
         for ev in &r.evidence {
             writeln!(
                 o,
@@ -414,6 +389,26 @@ impl<W: Write> TextPrinter<W> {
         }
         o.flush()
     }
+}
+
+/// The root cause of a score (its strongest evidence, when the verdict is open), and for an
+/// undetermined verdict why and what would decide it: the same lines for alerts and clusters.
+fn cause_lines<W: Write>(o: &mut W, score: &Score, evidence: &[Evidence]) -> io::Result<()> {
+    if let Some(i) = score.root_cause {
+        let label = if score.undecided.is_some() {
+            "strongest evidence"
+        } else {
+            "root cause"
+        };
+        writeln!(o, "   {label}: {}", terminal(&evidence[i].cause))?;
+    }
+    if let Some(u) = &score.undecided {
+        writeln!(o, "   undetermined because {}", terminal(u))?;
+    }
+    if let Some(d) = &score.decide {
+        writeln!(o, "   what would decide it: {}", terminal(d))?;
+    }
+    Ok(())
 }
 
 fn endpoint(host: &str, port: Option<u16>) -> String {

@@ -226,14 +226,7 @@ impl Vars {
             }
             AddrExpr::Not(inner) => self.addr_matches(inner, ip, depth + 1).map(|m| !m),
             AddrExpr::List(items) => {
-                let mut pos = Vec::new();
-                let mut neg = Vec::new();
-                for it in items {
-                    match it {
-                        AddrExpr::Not(inner) => neg.push(self.addr_matches(inner, ip, depth + 1)),
-                        other => pos.push(self.addr_matches(other, ip, depth + 1)),
-                    }
-                }
+                let (pos, neg) = split_list(items, |it| self.addr_matches(it, ip, depth + 1));
                 list_outcome(&pos, &neg)
             }
         }
@@ -306,14 +299,7 @@ impl Vars {
                 }
             }
             AddrExpr::List(items) => {
-                let mut pos = Vec::new();
-                let mut neg = Vec::new();
-                for it in items {
-                    match it {
-                        AddrExpr::Not(inner) => neg.push(self.addr(inner, ip, depth + 1)),
-                        other => pos.push(self.addr(other, ip, depth + 1)),
-                    }
-                }
+                let (pos, neg) = split_list(items, |it| self.addr(it, ip, depth + 1));
                 combine_list(&pos, &neg, &ip.to_string(), &e.to_string())
             }
         }
@@ -504,6 +490,20 @@ fn all3(sides: &[(String, SideMatch)]) -> Option<bool> {
 
 /// A list matches when one positive item matches (any, if there are none) and no negated
 /// item matches.
+/// A list's items judged by `judge`, the positive ones and the negated ones (each judged
+/// without its `!`).
+fn split_list<T>(items: &[AddrExpr], mut judge: impl FnMut(&AddrExpr) -> T) -> (Vec<T>, Vec<T>) {
+    let mut pos = Vec::new();
+    let mut neg = Vec::new();
+    for it in items {
+        match it {
+            AddrExpr::Not(inner) => neg.push(judge(inner)),
+            other => pos.push(judge(other)),
+        }
+    }
+    (pos, neg)
+}
+
 /// A list's decision from its items': one positive item matches (any, when there are none),
 /// and no negated one does.
 fn list_outcome(pos: &[Option<bool>], neg: &[Option<bool>]) -> Option<bool> {

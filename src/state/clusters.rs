@@ -582,7 +582,7 @@ impl<'k> ClusterTable<'k> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{ContextEvent, ContextKind, Endpoint, IpProto, Location, Provenance};
     use std::borrow::Cow;

@@ -166,18 +166,41 @@ fn check_file(
         }
     }
     let answering = answering_hosts(path, lines);
-    let reason = |item: &serde_json::Value, verdict: &str| -> bool {
-        item["evidence"].as_array().unwrap().iter().any(|e| {
-            let w = e["log_odds"].as_f64().unwrap();
-            let s = e["supports"].as_str().unwrap();
-            w.abs() >= REASON_WEIGHT
-                && if verdict == "true_positive" {
-                    s == "true_positive"
-                } else {
-                    benign(s)
-                }
-        })
-    };
+    // What alerts and clusters must both hold: claims that do not exclude each other, no
+    // group address answering or falling silent, and a reason behind a verdict.
+    let consistent =
+        |t: &mut Tally, what: &str, item: &serde_json::Value, names: &[&str], group: bool| {
+            if let Some((x, y, why)) = contradictions.contradiction(names) {
+                t.fail(path, format!("{what}: claims {x} and {y}: {why}"));
+            }
+            if group
+                && names
+                    .iter()
+                    .any(|c| *c == "dest.silent" || *c == "dest.answered")
+            {
+                t.fail(
+                    path,
+                    format!("{what}: a group address answers or is silent"),
+                );
+            }
+            let v = item["verdict"].as_str().unwrap();
+            let reason = item["evidence"].as_array().unwrap().iter().any(|e| {
+                let w = e["log_odds"].as_f64().unwrap();
+                let s = e["supports"].as_str().unwrap();
+                w.abs() >= REASON_WEIGHT
+                    && if v == "true_positive" {
+                        s == "true_positive"
+                    } else {
+                        benign(s)
+                    }
+            });
+            if v != "undetermined" && !reason {
+                t.fail(
+                    path,
+                    format!("{what}: {v} without a reason of weight 1 or more"),
+                );
+            }
+        };
     let texts = |item: &serde_json::Value| -> String {
         let mut s = String::new();
         for e in item["evidence"].as_array().into_iter().flatten() {
@@ -217,31 +240,12 @@ fn check_file(
         }
         let cl = evidence_claims(&a["evidence"]);
         let names: Vec<&str> = cl.iter().map(String::as_str).collect();
-        if let Some((x, y, why)) = contradictions.contradiction(&names) {
-            t.fail(path, format!("alert {idx}: claims {x} and {y}: {why}"));
-        }
         let dest = a["alert"]["dest_ip"].as_str().unwrap_or("");
-        if is_group(dest)
-            && names
-                .iter()
-                .any(|c| *c == "dest.silent" || *c == "dest.answered")
-        {
-            t.fail(
-                path,
-                format!("alert {idx}: a group address {dest} answers or is silent"),
-            );
-        }
+        consistent(t, &format!("alert {idx}"), a, &names, is_group(dest));
         if names.contains(&"dest.silent") && answering.contains(dest) {
             t.fail(
                 path,
                 format!("alert {idx}: {dest} answers in the input but is called silent"),
-            );
-        }
-        let v = a["verdict"].as_str().unwrap();
-        if v != "undetermined" && !reason(a, v) {
-            t.fail(
-                path,
-                format!("alert {idx}: {v} without a reason of weight 1 or more"),
             );
         }
         // The record's own host names (a sanitised `my.firewall.ip`) are not the template's words.
@@ -271,27 +275,15 @@ fn check_file(
         let id = &c["id"];
         let cl = evidence_claims(&c["evidence"]);
         let names: Vec<&str> = cl.iter().map(String::as_str).collect();
-        if let Some((x, y, why)) = contradictions.contradiction(&names) {
-            t.fail(path, format!("cluster {id}: claims {x} and {y}: {why}"));
-        }
         let class = c["facts"]["cluster.dest_class"].as_str().unwrap_or("");
-        if matches!(class, "multicast" | "broadcast")
-            && names
-                .iter()
-                .any(|c| *c == "dest.silent" || *c == "dest.answered")
-        {
-            t.fail(
-                path,
-                format!("cluster {id}: group destinations answer or are silent"),
-            );
-        }
+        consistent(
+            t,
+            &format!("cluster {id}"),
+            c,
+            &names,
+            matches!(class, "multicast" | "broadcast"),
+        );
         let v = c["verdict"].as_str().unwrap();
-        if v != "undetermined" && !reason(c, v) {
-            t.fail(
-                path,
-                format!("cluster {id}: {v} without a reason of weight 1 or more"),
-            );
-        }
         let mut words = texts(c);
         for h in c["hypotheses"].as_array().unwrap() {
             words.push_str(h["name"].as_str().unwrap());
