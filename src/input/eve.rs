@@ -545,6 +545,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 
 fn build_alert<'a>(source: Provenance<'a>, text: &'a str, rec: Record<'a>) -> Alert<'a> {
     let mut alert = Alert::new(source, InputFormat::Eve, timestamp(rec.timestamp.0.clone()));
+    alert.engine = Some(crate::model::Engine::Suricata);
     app_fields(&rec, &mut |k, v| alert.app.push(k, v));
     let Record {
         flow_id,

@@ -33,6 +33,8 @@ pub struct Head<'a> {
     pub action: Option<&'a str>,
     pub sig: Option<(u32, u32, u32)>,
     pub msg: Option<&'a str>,
+    /// The msg was written in double quotes, as Snort 3 writes it.
+    pub msg_quoted: bool,
     pub classification: Option<&'a str>,
     pub priority: Option<u32>,
     /// The protocol text between braces, as written.
@@ -116,11 +118,9 @@ pub fn parse_head(s: &str) -> Result<Head<'_>, &'static str> {
     let end = r.find(MARK).ok_or("no closing [**] after the message")?;
     let msg = r[..end].trim();
     // Snort 3 quotes the message.
-    let msg = msg
-        .strip_prefix('"')
-        .and_then(|m| m.strip_suffix('"'))
-        .unwrap_or(msg);
-    head.msg = non_null(msg);
+    let unquoted = msg.strip_prefix('"').and_then(|m| m.strip_suffix('"'));
+    head.msg_quoted = unquoted.is_some();
+    head.msg = non_null(unquoted.unwrap_or(msg));
     r = r[end + MARK.len()..].trim_start();
     parse_tail(r, &mut head)?;
     Ok(head)

@@ -273,6 +273,15 @@ pub fn build_alert<'a>(
         RecordKind::Full => InputFormat::Full,
     };
     let mut a = Alert::new(source, format, hints.timestamp(time_raw, &time));
+    // Snort 3 quotes the msg; Suricata's fast.log writes a four-digit year, Snort 2 none
+    // (or two digits with -y).
+    a.engine = Some(if head.msg_quoted {
+        crate::model::Engine::Snort3
+    } else if time_raw.len() > 10 && time_raw.as_bytes().get(10) == Some(&b'-') {
+        crate::model::Engine::Suricata
+    } else {
+        crate::model::Engine::Snort2
+    });
     if let Some((g, s, r)) = head.sig {
         a.gid = g;
         a.sid = Some(s);

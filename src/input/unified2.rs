@@ -135,6 +135,8 @@ pub const SKIP_OVER_LIMIT: SkipReason = SkipReason("u2_event_group_limit");
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event<'a> {
     pub record_type: RecordType,
+    /// Written by Snort 3: its own event type 114, or its 124/148-byte "legacy" 104/105.
+    pub snort3: bool,
     pub sensor_id: u32,
     pub event_id: u32,
     pub second: u32,
@@ -247,6 +249,9 @@ pub fn parse_event(ty: RecordType, b: &[u8]) -> Result<Event<'_>, String> {
     }
     let mut e = Event {
         record_type: ty,
+        snort3: ty == RecordType::EVENT3
+            || (matches!(ty.0, 104 | 105)
+                && b.len() >= event_min_len(ty).unwrap_or(0) + APP_NAME_LEN),
         sensor_id: be32(b, 0),
         event_id: be32(b, 4),
         second: be32(b, 8),
@@ -674,6 +679,11 @@ fn build_alert<'a>(
         location: Location::Offset(offset),
     };
     let mut a = Alert::new(source, InputFormat::Unified2, ts);
+    a.engine = Some(if e.snort3 {
+        crate::model::Engine::Snort3
+    } else {
+        crate::model::Engine::Snort2
+    });
     a.gid = e.gid;
     a.sid = Some(e.sid);
     a.rev = Some(e.rev);

@@ -91,6 +91,31 @@ impl InputFormat {
     }
 }
 
+/// The engine that wrote an alert, as far as its format tells. Suggestions are written in
+/// its dialect (a Snort 3 sensor wants Lua tables where Suricata wants threshold.config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Suricata,
+    Snort2,
+    Snort3,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Suricata => "suricata",
+            Engine::Snort2 => "snort2",
+            Engine::Snort3 => "snort3",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Engine> {
+        [Engine::Suricata, Engine::Snort2, Engine::Snort3]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+}
+
 /// Direction of the alerting packet relative to the flow, as the sensor saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -188,6 +213,9 @@ impl<'a> AppFields<'a> {
 pub struct Alert<'a> {
     pub source: Provenance<'a>,
     pub format: InputFormat,
+    /// The engine that wrote it, when the format says (EVE is Suricata's; Snort 3 quotes the
+    /// msg of its text alerts and writes type 114 unified2 events).
+    pub engine: Option<Engine>,
     pub timestamp: Timestamp<'a>,
     pub gid: u32,
     /// Snort 1.x alerts carry no sid; it is resolved from a sid-msg.map when one is given.
@@ -235,6 +263,7 @@ impl<'a> Alert<'a> {
         Alert {
             source,
             format,
+            engine: None,
             timestamp,
             gid: 1,
             sid: None,
@@ -272,6 +301,7 @@ impl<'a> Alert<'a> {
         Alert {
             source: self.source.into_owned(),
             format: self.format,
+            engine: self.engine,
             timestamp: self.timestamp.into_owned(),
             gid: self.gid,
             sid: self.sid,

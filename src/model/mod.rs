@@ -9,8 +9,8 @@ pub mod time;
 
 pub use addr::{Endpoint, Host};
 pub use alert::{
-    Alert, AppFields, Direction, FlowInfo, InputFormat, IpHeader, Location, Original, Packet,
-    Provenance, SkipReason,
+    Alert, AppFields, Direction, Engine, FlowInfo, InputFormat, IpHeader, Location, Original,
+    Packet, Provenance, SkipReason,
 };
 pub use context::{Action, ContextEvent, ContextKind};
 pub use proto::IpProto;
