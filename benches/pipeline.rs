@@ -161,6 +161,8 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(explain::HOLD_ALERTS),
+        engine: None,
+        collect: false,
     };
     let explain = median(
         || {

@@ -26,13 +26,18 @@ use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
 use crate::flow::PcapIndex;
 use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
-use crate::model::{Alert, ContextEvent, Provenance, SkipReason};
+use crate::model::{Alert, ContextEvent, Direction, Engine, Provenance, SkipReason};
 use crate::report::{Explained, Format, Printer, Summary};
 use crate::score::{self, Score, REASON_WEIGHT};
+use crate::signature::parse::Rule;
+use crate::signature::vars::VarSource;
 use crate::signature::{RuleAnalysis, SignatureConfig, SignatureContext, SignatureError};
 use crate::state::clusters::AlertMember;
 use crate::state::generalise::explanation;
 use crate::state::{AlertContext, State};
+use crate::suggest::dry_run::DryAlert;
+use crate::suggest::tighten::Sample;
+use crate::suggest::{self, RuleChanges};
 
 /// Alerts held back at most before the oldest are judged. Within the window every alert is
 /// judged with what all later records in it say (answers from its peer, the rest of its
@@ -70,6 +75,11 @@ pub struct ExplainConfig {
     pub clusters_only: bool,
     /// Alerts held back at most before the oldest are judged (default [`HOLD_ALERTS`]).
     pub hold_alerts: usize,
+    /// The engine whose dialect suggestions are written in; `None`: the input's.
+    pub engine: Option<Engine>,
+    /// Keep every cluster's suggestions and every alert's signature, hosts and verdict, for
+    /// `fpx suggest` and its dry run ([`run_collecting`]).
+    pub collect: bool,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -97,6 +107,41 @@ pub fn run<W: Write>(
     out: W,
     warn: &mut dyn Write,
 ) -> Result<Summary, SetupError> {
+    run_collecting(cfg, out, warn).map(|o| o.summary)
+}
+
+/// A cluster's suggestions, kept for `fpx suggest`.
+#[derive(Clone, Debug)]
+pub struct Suggested {
+    pub cluster: String,
+    pub members: u64,
+    pub verdict: &'static str,
+    pub fp_probability: f64,
+    /// The cause in words (the root-cause evidence), when there is one.
+    pub cause: Option<String>,
+    /// The members' engine (or the configured one).
+    pub engine: Engine,
+    pub suggestions: Vec<suggest::Suggestion>,
+}
+
+/// What `explain` found, beyond its report, when [`ExplainConfig::collect`] is set.
+pub struct Outcome {
+    pub summary: Summary,
+    pub suggested: Vec<Suggested>,
+    /// Every alert's signature, hosts, time and final fp_probability, in input order.
+    pub alerts: Vec<DryAlert>,
+    /// Alerts left out of `alerts` (beyond [`suggest::dry_run::MAX_ALERTS`]).
+    pub alerts_dropped: u64,
+    /// The network variables the run used (for `$VAR` in suppressions).
+    pub vars: crate::signature::vars::Vars,
+}
+
+/// Runs `explain` and returns, with the summary, what [`ExplainConfig::collect`] kept.
+pub fn run_collecting<W: Write>(
+    cfg: &ExplainConfig,
+    out: W,
+    warn: &mut dyn Write,
+) -> Result<Outcome, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
     let pcap = if cfg.pcaps.is_empty() {
@@ -144,6 +189,12 @@ pub fn run<W: Write>(
         warnings_left: cfg.max_warnings,
         clusters_only: cfg.clusters_only,
         io_error: None,
+        samples: HashMap::new(),
+        cluster_rules: HashMap::new(),
+        dry: cfg.collect.then(Vec::new),
+        dry_dropped: 0,
+        suggested: Vec::new(),
+        engine: cfg.engine,
     };
     // Context logs first, so that every alert is judged with what they say about its hosts.
     for path in &input::context_first(&cfg.inputs, &cfg.read) {
@@ -175,7 +226,13 @@ pub fn run<W: Write>(
         }
         _ => {}
     }
-    Ok(ex.summary)
+    Ok(Outcome {
+        summary: ex.summary,
+        suggested: ex.suggested,
+        alerts: ex.dry.unwrap_or_default(),
+        alerts_dropped: ex.dry_dropped,
+        vars: sigs.vars.clone(),
+    })
 }
 
 fn error_message(e: &ReadError) -> String {
@@ -196,6 +253,40 @@ struct Held {
     bytes: usize,
 }
 
+/// Alerts kept per signature and verdict to replay proposed rule changes on.
+pub const MAX_SAMPLES: usize = 8;
+
+/// Signatures whose samples are kept at most.
+pub const MAX_SAMPLED_SIGNATURES: usize = 1024;
+
+/// False-positive and true-positive alerts of one signature, for replay proofs.
+#[derive(Default)]
+struct Samples {
+    fp: Vec<(Alert<'static>, Option<Direction>)>,
+    tp: Vec<(Alert<'static>, Option<Direction>)>,
+    /// Alerts of the signature judged so far, and how many of them benign.
+    alerts: u64,
+    benign: u64,
+}
+
+/// The rule of a cluster's members and the later revision that excludes their traffic.
+#[derive(Clone, Default)]
+struct ClusterRule {
+    rule: Option<Rule>,
+    update: Option<(u32, String)>,
+}
+
+/// Borrowed replay samples of kept alerts.
+fn as_samples<'a>(v: Option<&'a [(Alert<'static>, Option<Direction>)]>) -> Vec<Sample<'a>> {
+    v.unwrap_or_default()
+        .iter()
+        .map(|(alert, direction)| Sample {
+            alert,
+            direction: *direction,
+        })
+        .collect()
+}
+
 /// An alert judged on its own evidence, waiting for its cluster's.
 struct Judged<'s> {
     index: u64,
@@ -208,6 +299,13 @@ struct Judged<'s> {
     marks: Vec<Range<usize>>,
     context: Option<AlertContext>,
     slot: usize,
+}
+
+/// An alert scored with its cluster's evidence, ready to print.
+struct Final<'s> {
+    j: Judged<'s>,
+    evidence: Vec<Evidence>,
+    score: Score,
 }
 
 struct Explainer<'k, 'w, W: Write> {
@@ -228,10 +326,20 @@ struct Explainer<'k, 'w, W: Write> {
     warnings_left: usize,
     clusters_only: bool,
     io_error: Option<io::Error>,
+    samples: HashMap<(u32, u32), Samples>,
+    cluster_rules: HashMap<usize, ClusterRule>,
+    /// Every alert's signature, hosts, time and verdict, for the dry run.
+    dry: Option<Vec<DryAlert>>,
+    /// Alerts beyond [`suggest::dry_run::MAX_ALERTS`], left out of the dry run.
+    dry_dropped: u64,
+    /// Every cluster's suggestions, when collecting.
+    suggested: Vec<Suggested>,
+    engine: Option<Engine>,
 }
 
 fn signature_info(k: &KnownSignature) -> SignatureInfo {
     SignatureInfo {
+        msg: Some(k.msg.clone()),
         rev: Some(k.rev),
         contents: k.contents.clone(),
         dest_port: (k.dest_port != 0).then_some(k.dest_port),
@@ -245,6 +353,7 @@ fn signature_info(k: &KnownSignature) -> SignatureInfo {
 fn rule_signature_info(ra: &RuleAnalysis<'_>) -> SignatureInfo {
     let r = &ra.rule;
     SignatureInfo {
+        msg: r.msg.clone(),
         rev: r.rev,
         contents: r
             .contents()
@@ -308,6 +417,12 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 facts.set_named(key, Value::Bool(home));
             }
         }
+        let given = self
+            .sigs
+            .vars
+            .addr_var("HOME_NET")
+            .is_some_and(|(_, source)| *source != VarSource::Default);
+        facts.set_named("home_net.given", Value::Bool(given));
         let context = self.state.alert_context(&alert);
         let mut ev = Vec::new();
         self.book.evaluate(facts, &mut ev);
@@ -386,25 +501,34 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         if !at_end {
             self.summary.judged_early += judged.len() as u64;
         }
-        for j in judged {
+        let finals: Vec<Final<'k>> = judged
+            .into_iter()
+            .map(|j| {
+                let report = reports.get(&self.state.clusters.resolve(j.slot));
+                self.finalize(j, report)
+            })
+            .collect();
+        for f in &finals {
+            self.remember(f);
+        }
+        for (slot, r) in reports.iter_mut() {
+            self.suggest(*slot, r);
+        }
+        for f in finals {
             if self.io_error.is_some() {
                 break;
             }
-            let report = reports.get(&self.state.clusters.resolve(j.slot));
-            if let Err(e) = self.print_alert(j, report, !at_end) {
+            let report = reports.get(&self.state.clusters.resolve(f.j.slot));
+            if let Err(e) = self.print_alert(f, report, !at_end) {
                 self.io_error = Some(e);
             }
         }
         reports
     }
 
-    fn print_alert(
-        &mut self,
-        j: Judged<'_>,
-        report: Option<&ClusterReport>,
-        provisional: bool,
-    ) -> io::Result<()> {
-        let mut evidence = j.evidence;
+    /// An alert's final score: its own evidence and its cluster's.
+    fn finalize(&self, j: Judged<'k>, report: Option<&ClusterReport>) -> Final<'k> {
+        let mut evidence = j.evidence.clone();
         if let Some(r) = report {
             evidence.extend(r.own_evidence().cloned());
         }
@@ -413,6 +537,88 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         if let Some(why) = report.and_then(ClusterReport::conflict) {
             score.undetermine(format!("in its cluster, {why}"), &evidence);
         }
+        Final { j, evidence, score }
+    }
+
+    /// Keeps what later stages need of a judged alert: samples of its signature for replay
+    /// proofs, its cluster's rule, and (for a dry run) its signature, hosts and verdict.
+    fn remember(&mut self, f: &Final<'_>) {
+        let a = &f.j.alert;
+        let slot = self.state.clusters.resolve(f.j.slot);
+        if let Some(ra) = &f.j.analysis {
+            let info = self.cluster_rules.entry(slot).or_default();
+            if info.rule.is_none() {
+                info.rule = Some(ra.rule.clone().into_owned());
+                info.update = ra
+                    .later
+                    .as_ref()
+                    .filter(|l| l.exclusion.is_some())
+                    .and_then(|l| l.rule.rev.map(|rev| (rev, l.rule.origin.to_string())));
+            }
+        }
+        if let Some(sid) = a.sid {
+            let key = (a.gid, sid);
+            if self.samples.len() < MAX_SAMPLED_SIGNATURES || self.samples.contains_key(&key) {
+                let s = self.samples.entry(key).or_default();
+                s.alerts += 1;
+                s.benign += u64::from(f.score.verdict.is_benign());
+                let direction = f.j.analysis.as_ref().and_then(|ra| ra.direction);
+                let list = match f.score.verdict {
+                    v if v.is_benign() => Some(&mut s.fp),
+                    crate::score::Verdict::TruePositive => Some(&mut s.tp),
+                    _ => None,
+                };
+                if let Some(l) = list.filter(|l| l.len() < MAX_SAMPLES) {
+                    l.push((a.clone(), direction));
+                }
+            }
+        }
+        if let Some(d) = self.dry.as_mut() {
+            if d.len() >= suggest::dry_run::MAX_ALERTS {
+                self.dry_dropped += 1;
+                return;
+            }
+            d.push(DryAlert {
+                gid: a.gid,
+                sid: a.sid.unwrap_or(0),
+                src: a.src.host.ip(),
+                dst: a.dest.host.ip(),
+                micros: a.timestamp.unix_micros,
+                fp_probability: f.score.fp_probability,
+            });
+        }
+    }
+
+    /// The suggest stage for one cluster, with the rule its members fired and the samples of
+    /// their signature, in the configured engine's dialect (else the members').
+    fn suggest(&self, slot: usize, r: &mut ClusterReport) {
+        if let Some(e) = self.engine {
+            r.engine = e;
+        }
+        r.suggestions = self.suggestions_for(slot, r);
+    }
+
+    fn suggestions_for(&self, slot: usize, r: &ClusterReport) -> Vec<suggest::Suggestion> {
+        let info = self.cluster_rules.get(&slot).cloned().unwrap_or_default();
+        let samples = r.cluster.signature.and_then(|k| self.samples.get(&k));
+        let fps = as_samples(samples.map(|s| s.fp.as_slice()));
+        let tps = as_samples(samples.map(|s| s.tp.as_slice()));
+        let mut changes = if r.score.verdict.is_benign() {
+            RuleChanges::for_rule(info.rule.as_ref(), info.update, &fps, &tps, &self.sigs.vars)
+        } else {
+            RuleChanges::default()
+        };
+        changes.signature_alerts = samples.map_or((0, 0), |s| (s.alerts, s.benign));
+        suggest::for_cluster(r, &changes)
+    }
+
+    fn print_alert(
+        &mut self,
+        f: Final<'_>,
+        report: Option<&ClusterReport>,
+        provisional: bool,
+    ) -> io::Result<()> {
+        let Final { j, evidence, score } = f;
         *self
             .summary
             .verdicts
@@ -434,6 +640,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             cluster: report,
             context: j.context.as_ref(),
             provisional,
+            engine: self.engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
         };
         self.printer.alert(&e)
     }
@@ -446,11 +653,30 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             let r = match reports.remove(&slot) {
                 Some(r) => r,
                 None => match self.state.clusters.get(slot) {
-                    Some(c) => cluster::judge(c, &self.state, self.books, self.book),
+                    Some(c) => {
+                        let mut r = cluster::judge(c, &self.state, self.books, self.book);
+                        self.suggest(slot, &mut r);
+                        r
+                    }
                     None => continue,
                 },
             };
             self.summary.clusters += 1;
+            if self.dry.is_some() && !r.suggestions.is_empty() {
+                self.suggested.push(Suggested {
+                    cluster: r.cluster.id.clone(),
+                    members: r.cluster.members,
+                    verdict: r.score.verdict.as_str(),
+                    fp_probability: r.score.fp_probability,
+                    cause: r
+                        .score
+                        .root_cause
+                        .and_then(|i| r.evidence.get(i))
+                        .map(|e| e.cause.clone()),
+                    engine: r.engine,
+                    suggestions: r.suggestions.clone(),
+                });
+            }
             *self
                 .summary
                 .cluster_verdicts

@@ -22,3 +22,4 @@ pub mod report;
 pub mod score;
 pub mod signature;
 pub mod state;
+pub mod suggest;

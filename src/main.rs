@@ -1,6 +1,6 @@
 //! The `fpx` binary: glue only. Parse flags, build the configuration, call the library, map the
 //! outcome to an exit code: 0 all inputs read, 1 some input could not be read (`lint`: some
-//! rule could not be parsed), 2 usage error.
+//! rule could not be parsed; `suggest`: a threshold line could not be read), 2 usage error.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -24,6 +24,25 @@ fn main() -> ExitCode {
             let out = io::BufWriter::with_capacity(64 * 1024, stdout);
             let mut stderr = io::stderr().lock();
             match fpx::explain::run(&cfg, out, &mut stderr) {
+                Ok(summary) if summary.errors.is_empty() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::from(1),
+                Err(e) => {
+                    let _ = writeln!(stderr, "fpx: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Suggest(f) => {
+            let cfg = match f.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("fpx: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+            let mut stderr = io::stderr().lock();
+            match fpx::suggest::job::run(&cfg, out, &mut stderr) {
                 Ok(summary) if summary.errors.is_empty() => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::from(1),
                 Err(e) => {

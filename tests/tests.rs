@@ -8,4 +8,5 @@ mod judgement;
 mod pcap_join;
 mod schema;
 mod signature;
+mod suggest;
 mod util;

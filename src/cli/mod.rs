@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::explain::ExplainConfig;
 use crate::input::ReadOptions;
-use crate::model::InputFormat;
+use crate::model::{Engine, InputFormat};
 use crate::report::Format;
 use crate::signature::parse::parse_addr;
 use crate::signature::SignatureConfig;
+use crate::suggest::job::SuggestConfig;
 
 /// Explains Snort and Suricata alerts and says how likely each one is a false positive.
 #[derive(Debug, Parser)]
@@ -25,6 +26,10 @@ pub enum Command {
     /// Explain every alert in the inputs (EVE JSON, unified2, fast and full alert text, and
     /// context logs; format detected from content; `-` reads stdin; .gz/.zst decompressed).
     Explain(Box<ExplainFlags>),
+    /// Print the changes to make on the sensor for the clusters fpx judges benign (scoped
+    /// suppressions, limits, rule edits and updates, tightened rules proven by replay),
+    /// grouped per engine file and ready to paste; "investigate" for every other cluster.
+    Suggest(Box<SuggestFlags>),
     /// List the facts that evidence rules can test and quote.
     Facts,
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
@@ -48,6 +53,36 @@ impl LintFlags {
             }
         }
         Ok(self.paths)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SuggestFlags {
+    #[command(flatten)]
+    pub explain: ExplainFlags,
+    /// Apply the suggested suppressions and filters to the dump and report, per line, the
+    /// alerts hidden and among them those fpx does not call benign (fp_probability < 0.5).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also dry-run your own threshold.config, threshold.conf or Snort 3 Lua file (its
+    /// `suppress` and `event_filter` tables): per line the alerts hidden, or why none.
+    /// Repeatable.
+    #[arg(long = "threshold", value_name = "FILE")]
+    pub thresholds: Vec<PathBuf>,
+}
+
+impl SuggestFlags {
+    pub fn into_config(self) -> Result<SuggestConfig, String> {
+        for p in &self.thresholds {
+            if !p.is_file() {
+                return Err(format!("--threshold {}: not a file", p.display()));
+            }
+        }
+        Ok(SuggestConfig {
+            explain: self.explain.into_config()?,
+            dry_run: self.dry_run,
+            thresholds: self.thresholds,
+        })
     }
 }
 
@@ -108,6 +143,26 @@ pub struct ExplainFlags {
     #[arg(long, value_name = "N", default_value_t = crate::explain::HOLD_ALERTS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub hold: u64,
+    /// The engine whose dialect suggestions are written in (default: the input's).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<EngineFlag>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineFlag {
+    Suricata,
+    Snort2,
+    Snort3,
+}
+
+impl EngineFlag {
+    pub fn engine(self) -> Engine {
+        match self {
+            EngineFlag::Suricata => Engine::Suricata,
+            EngineFlag::Snort2 => Engine::Snort2,
+            EngineFlag::Snort3 => Engine::Snort3,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -188,6 +243,8 @@ impl ExplainFlags {
             },
             clusters_only: self.clusters_only,
             hold_alerts: usize::try_from(self.hold).unwrap_or(usize::MAX),
+            engine: self.engine.map(EngineFlag::engine),
+            collect: false,
         })
     }
 }

@@ -50,6 +50,10 @@ pub struct ClusterReport {
     pub evidence: Vec<Evidence>,
     pub score: Score,
     pub hypotheses: HypothesisOutcome,
+    /// What to change on the sensor (the suggest stage fills it in).
+    pub suggestions: Vec<crate::suggest::Suggestion>,
+    /// The engine whose dialect the suggestions are written in.
+    pub engine: crate::model::Engine,
 }
 
 impl ClusterReport {
@@ -96,7 +100,13 @@ fn members_evidence(c: &Cluster, f: &Facts) -> Option<Evidence> {
     } else {
         reasons.join(", ")
     };
-    let log_odds = (mean * 100.0).round() / 100.0;
+    let mut log_odds = (mean * 100.0).round() / 100.0;
+    if reasons.is_empty() {
+        // Members that only had hints give their cluster hints, not a reason: summed, hints
+        // must not become the weight of one (see `score::REASON_WEIGHT`).
+        let cap = crate::score::REASON_WEIGHT - 0.1;
+        log_odds = log_odds.clamp(-cap, cap);
+    }
     Some(Evidence {
         id: MEMBERS_EVIDENCE.into(),
         scope: Scope::Alert,
@@ -161,6 +171,8 @@ pub fn judge(
         evidence,
         score,
         hypotheses,
+        suggestions: Vec::new(),
+        engine: c.engine.unwrap_or(crate::model::Engine::Suricata),
         facts: f,
         cluster: c.clone(),
     }

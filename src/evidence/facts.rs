@@ -88,6 +88,7 @@ keys! {
     "dest.private" => "destination is private-use, link-local or unique-local space",
     "dest.home" => "destination lies in $HOME_NET (--home-net, --vars, else the RFC 1918 ranges): an inside host",
     "src.home" => "source lies in $HOME_NET: an inside host",
+    "home_net.given" => "HOME_NET came from --vars or --home-net, not fpx's default",
     "dest.global" => "destination is globally reachable unicast",
     "dest.multicast" => "destination is a multicast address",
     "dest.multicast_scope" => "multicast scope of the destination (link-local, site-local, ...)",
@@ -338,6 +339,8 @@ impl Facts {
 /// What is known about the signature that fired, from its rule text or from knowledge.
 #[derive(Clone, Debug, Default)]
 pub struct SignatureInfo {
+    /// The rule's or the knowledge base's msg, for alerts that carry none (unified2).
+    pub msg: Option<String>,
     pub rev: Option<u32>,
     pub contents: Vec<Vec<u8>>,
     pub dest_port: Option<u16>,
@@ -368,8 +371,12 @@ pub fn compute(
         out.s("alert.direction", d.as_str());
     }
 
-    // Signature.
-    if let Some(m) = &alert.msg {
+    // Signature. Unified2 records carry no msg; the rule's or the knowledge's stands in.
+    let msg = alert
+        .msg
+        .as_deref()
+        .or_else(|| sig.and_then(|s| s.msg.as_deref()));
+    if let Some(m) = msg {
         out.s("signature.msg", m.to_string());
     }
     out.s("signature.id", alert.signature_id());
@@ -378,7 +385,7 @@ pub fn compute(
         out.n("signature.sid", f64::from(sid));
     }
     let intent = kb
-        .intents_of(alert.msg.as_deref(), None)
+        .intents_of(msg, None)
         .next()
         .or_else(|| kb.intents_of(None, alert.classification.as_deref()).next())
         .or_else(|| kb.intent_of_gid(alert.gid));

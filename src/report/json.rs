@@ -10,11 +10,12 @@ use serde_json::value::RawValue;
 use crate::cluster::ClusterReport;
 use crate::evidence::Evidence;
 use crate::model::time::Rfc3339;
-use crate::model::{Location, Original};
+use crate::model::{Engine, Location, Original};
 use crate::score::Score;
 use crate::signature::replay::Outcome;
 use crate::signature::RuleAnalysis;
 use crate::state::{AlertContext, StateStats};
+use crate::suggest::{Change, Suggestion};
 
 use super::{Explained, Summary};
 
@@ -122,7 +123,8 @@ struct AlertLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     would_decide: Option<&'a str>,
     evidence: Vec<EvidenceOut<'a>>,
-    suggestions: Vec<&'a str>,
+    checks: Vec<&'a str>,
+    suggestions: Vec<SuggestionOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a str>,
     /// The cluster's verdict when the alert was judged, and its evidence that bears on the
@@ -336,7 +338,8 @@ struct ClusterLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     would_decide: Option<&'a str>,
     evidence: Vec<EvidenceOut<'a>>,
-    suggestions: Vec<&'a str>,
+    checks: Vec<&'a str>,
+    suggestions: Vec<SuggestionOut<'a>>,
     hypotheses: Vec<HypothesisOut<'a>>,
     favoured: Option<FavouredOut<'a>>,
     /// When no hypothesis is favoured: why, and what would tell the closest apart.
@@ -347,6 +350,106 @@ struct ClusterLine<'a> {
     conflict: Option<&'a str>,
     what_would_tell_them_apart: Vec<&'a str>,
     facts: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// A suggestion as JSON: the typed change, and its text for one engine.
+#[derive(Serialize)]
+pub(crate) struct SuggestionOut<'a> {
+    kind: &'static str,
+    /// The engine the lines are written for; `null` for "investigate".
+    engine: Option<&'static str>,
+    file: Option<&'static str>,
+    /// The Lua table the lines are entries of (Snort 3 `suppress`, `event_filter`).
+    table: Option<&'static str>,
+    lines: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<u32>,
+    scope: ScopeOut,
+    covers: u64,
+    cluster: &'a str,
+    tradeoff: &'a str,
+    because: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proof: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    checks: &'a [String],
+}
+
+/// The hosts a change applies to: a tracked side and its networks, or (`track` null) every
+/// alert of the signature.
+#[derive(Serialize)]
+struct ScopeOut {
+    track: Option<&'static str>,
+    addresses: Vec<String>,
+}
+
+pub(crate) fn suggestion_out(s: &Suggestion, engine: Engine) -> SuggestionOut<'_> {
+    let rendered = s.render(engine);
+    let (gid, sid, scope, proof, checks): (_, _, _, Option<&str>, &[String]) = match &s.change {
+        Change::Suppress { gid, sid, scope } => (
+            Some(*gid),
+            Some(*sid),
+            ScopeOut {
+                track: scope.track.map(|t| t.as_str()),
+                addresses: scope.addrs.iter().map(|n| n.to_string()).collect(),
+            },
+            None,
+            &[],
+        ),
+        Change::Limit {
+            gid, sid, track, ..
+        } => (
+            Some(*gid),
+            Some(*sid),
+            ScopeOut {
+                track: Some(track.as_str()),
+                addresses: Vec::new(),
+            },
+            None,
+            &[],
+        ),
+        Change::Modify { gid, sid, .. }
+        | Change::Update { gid, sid, .. }
+        | Change::Disable { gid, sid } => (Some(*gid), Some(*sid), ScopeOut::whole(), None, &[]),
+        Change::Tighten {
+            gid, sid, proof, ..
+        } => (
+            Some(*gid),
+            Some(*sid),
+            ScopeOut::whole(),
+            Some(proof.as_str()),
+            &[],
+        ),
+        Change::Variable { .. } => (None, None, ScopeOut::whole(), None, &[]),
+        Change::Investigate { checks } => (None, None, ScopeOut::whole(), None, checks.as_slice()),
+    };
+    SuggestionOut {
+        kind: s.kind(),
+        engine: rendered.as_ref().map(|r| r.engine.as_str()),
+        file: rendered.as_ref().map(|r| r.file),
+        table: rendered.as_ref().and_then(|r| r.table),
+        lines: rendered.map(|r| r.lines).unwrap_or_default(),
+        gid,
+        sid,
+        scope,
+        covers: s.covers,
+        cluster: &s.cluster,
+        tradeoff: &s.tradeoff,
+        because: &s.because,
+        proof,
+        checks,
+    }
+}
+
+impl ScopeOut {
+    fn whole() -> ScopeOut {
+        ScopeOut {
+            track: None,
+            addresses: Vec::new(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -402,7 +505,6 @@ impl<W: Write> JsonPrinter<W> {
             Location::Line(n) => (Some(n), None),
             Location::Offset(n) => (None, Some(n)),
         };
-        let suggestions = super::suggestions(e.evidence);
         let original = a.original.as_ref().and_then(|o| match o {
             // A record that is not valid JSON cannot be an EVE alert, so this only fails on
             // readers' bugs; the original is then left out rather than emitting broken JSON.
@@ -458,7 +560,16 @@ impl<W: Write> JsonPrinter<W> {
             undetermined_because: e.score.undecided.as_deref(),
             would_decide: e.score.decide.as_deref(),
             evidence: evidence_out(e.evidence),
-            suggestions,
+            checks: super::checks(e.evidence),
+            suggestions: e
+                .cluster
+                .map(|c| {
+                    c.suggestions
+                        .iter()
+                        .map(|s| suggestion_out(s, e.engine))
+                        .collect()
+                })
+                .unwrap_or_default(),
             cluster: e.cluster.map(|c| c.cluster.id.as_str()),
             cluster_verdict: e.cluster.map(|c| ClusterVerdictOut {
                 verdict: c.score.verdict.as_str(),
@@ -496,7 +607,6 @@ impl<W: Write> JsonPrinter<W> {
     pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
         let c = &r.cluster;
         let fact_text = |k: &str| r.facts.get_named(k).map(|v| v.to_string());
-        let suggestions = super::suggestions(&r.evidence);
         let h = &r.hypotheses;
         let line = ClusterLine {
             kind: "cluster",
@@ -533,7 +643,12 @@ impl<W: Write> JsonPrinter<W> {
             undetermined_because: r.score.undecided.as_deref(),
             would_decide: r.score.decide.as_deref(),
             evidence: evidence_out(&r.evidence),
-            suggestions,
+            checks: super::checks(&r.evidence),
+            suggestions: r
+                .suggestions
+                .iter()
+                .map(|s| suggestion_out(s, r.engine))
+                .collect(),
             hypotheses: h
                 .list
                 .iter()

@@ -35,11 +35,13 @@ pub struct Explained<'e, 'a> {
     pub context: Option<&'e AlertContext>,
     /// Judged before the input ended: later records could still change its cluster.
     pub provisional: bool,
+    /// The engine whose dialect its suggestions are written in.
+    pub engine: crate::model::Engine,
 }
 
-/// The suggestions of a list of evidence, each once, in evidence order (several rules may
-/// suggest the same fix).
-pub fn suggestions(evidence: &[Evidence]) -> Vec<&str> {
+/// The checks a list of evidence advises, each once, in evidence order (several rules may
+/// advise the same).
+pub fn checks(evidence: &[Evidence]) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for s in evidence.iter().flat_map(|ev| &ev.suggestions) {
         if !out.contains(&s.as_str()) {

@@ -4,10 +4,11 @@
 use std::io::{self, Write};
 
 use crate::evidence::{Evidence, Scope, Supports};
-use crate::model::{Location, YearSource};
+use crate::model::{Engine, Location, YearSource};
 use crate::score::Score;
 use crate::signature::context::describe_range;
 use crate::signature::RuleAnalysis;
+use crate::suggest::{Change, Suggestion};
 
 use super::escape::terminal;
 use super::{Explained, Summary};
@@ -126,12 +127,16 @@ impl<W: Write> TextPrinter<W> {
                 }
             }
         }
-        let suggestions = super::suggestions(e.evidence);
-        if !suggestions.is_empty() {
-            writeln!(o, "   suggestions:")?;
+        let checks = super::checks(e.evidence);
+        if !checks.is_empty() {
+            writeln!(o, "   checks:")?;
         }
-        for s in suggestions {
+        for s in checks {
             writeln!(o, "     - {}", terminal(s))?;
+        }
+        if let Some(c) = e.cluster.filter(|c| !c.suggestions.is_empty()) {
+            writeln!(o, "   suggested changes (cluster {}):", c.cluster.id)?;
+            suggestion_lines(o, &c.suggestions, e.engine)?;
         }
         if let Some(sig) = e.signature {
             writeln!(
@@ -316,6 +321,10 @@ impl<W: Write> TextPrinter<W> {
                 terminal(&ev.text)
             )?;
         }
+        if !r.suggestions.is_empty() {
+            writeln!(o, "   suggested changes:")?;
+            suggestion_lines(o, &r.suggestions, r.engine)?;
+        }
         for h in &r.hypotheses.list {
             writeln!(
                 o,
@@ -407,6 +416,38 @@ fn cause_lines<W: Write>(o: &mut W, score: &Score, evidence: &[Evidence]) -> io:
     }
     if let Some(d) = &score.decide {
         writeln!(o, "   what would decide it: {}", terminal(d))?;
+    }
+    Ok(())
+}
+
+/// Suggestions, narrowest first: the kind, the file and lines for `engine`, the trade-off.
+fn suggestion_lines<W: Write>(o: &mut W, list: &[Suggestion], engine: Engine) -> io::Result<()> {
+    for s in list {
+        match (&s.change, s.render(engine)) {
+            (Change::Investigate { checks }, _) => {
+                writeln!(o, "     - investigate:")?;
+                for c in checks {
+                    writeln!(o, "         {}", terminal(c))?;
+                }
+            }
+            (_, Some(r)) => {
+                let place = match r.table {
+                    Some(t) => format!("{} ({t} = {{ ... }})", r.file),
+                    None => r.file.to_string(),
+                };
+                writeln!(o, "     - {} in {place} [{} alerts]:", s.kind(), s.covers)?;
+                for l in &r.lines {
+                    writeln!(o, "         {}", terminal(l))?;
+                }
+                if let Change::Tighten { proof, .. } = &s.change {
+                    writeln!(o, "       proof: {}", terminal(proof))?;
+                }
+                writeln!(o, "       trade-off: {}", terminal(&s.tradeoff))?;
+            }
+            (_, None) => {
+                writeln!(o, "     - {}: no {} form", s.kind(), engine.as_str())?;
+            }
+        }
     }
     Ok(())
 }

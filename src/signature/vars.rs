@@ -94,6 +94,11 @@ impl Vars {
         Ok(())
     }
 
+    /// An address variable's text and where it came from.
+    pub fn addr_var(&self, name: &str) -> Option<(&str, &VarSource)> {
+        self.addrs.get(name).map(|v| (v.text.as_str(), &v.source))
+    }
+
     /// Applies `--home-net`.
     pub fn set_home_net(&mut self, text: &str) -> Result<(), String> {
         self.set_addr("HOME_NET", text, VarSource::CommandLine)

@@ -143,6 +143,9 @@ pub struct Cluster {
     pub first_alert: Option<u64>,
     /// What the member alerts' signature claims (their intent; one signature per cluster).
     pub intent: Option<String>,
+    /// The members' signature (gid, sid), and the engine that wrote them.
+    pub signature: Option<(u32, u32)>,
+    pub engine: Option<crate::model::Engine>,
     /// Sum of the members' own evidence in log-odds (each alert weighed on its own), and how
     /// many alerts were weighed.
     pub own_log_odds: f64,
@@ -184,6 +187,8 @@ impl Cluster {
             allow: 0,
             first_alert: None,
             intent: None,
+            signature: None,
+            engine: None,
             own_log_odds: 0.0,
             alerts_scored: 0,
             merged: Vec::new(),
@@ -307,6 +312,8 @@ impl Cluster {
         }
         self.max_len = self.max_len.max(o.max_len);
         self.intent = self.intent.take().or(o.intent);
+        self.signature = self.signature.or(o.signature);
+        self.engine = self.engine.or(o.engine);
         self.own_log_odds += o.own_log_odds;
         self.alerts_scored += o.alerts_scored;
         self.deny += o.deny;
@@ -409,6 +416,10 @@ impl<'k> ClusterTable<'k> {
         if c.intent.is_none() {
             c.intent = m.intent.map(str::to_string);
         }
+        if c.signature.is_none() {
+            c.signature = a.sid.map(|sid| (a.gid, sid));
+        }
+        c.engine = c.engine.or(a.engine);
         c.own_log_odds += m.own_log_odds;
         c.alerts_scored += 1;
         i

@@ -12,6 +12,7 @@ mod explain_rules;
 mod judgement;
 mod replay_suricata;
 mod signature;
+mod suggest;
 mod text;
 mod unified2;
 mod util;
