@@ -163,6 +163,7 @@ fn main() {
             .unwrap_or(explain::HOLD_ALERTS),
         engine: None,
         collect: false,
+        feedback: None,
     };
     let explain = median(
         || {

@@ -80,6 +80,8 @@ pub struct ExplainConfig {
     /// Keep every cluster's suggestions and every alert's signature, hosts and verdict, for
     /// `fpx suggest` and its dry run ([`run_collecting`]).
     pub collect: bool,
+    /// Analysts' verdicts of earlier runs (`--feedback`).
+    pub feedback: Option<PathBuf>,
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -93,6 +95,8 @@ pub enum SetupError {
     Pcap(String),
     #[error("signatures: {0}")]
     Signatures(#[from] SignatureError),
+    #[error("feedback: {0}")]
+    Feedback(String),
 }
 
 /// Bad lines in rule files and maps that are printed; the rest are counted. Rule sets written
@@ -172,8 +176,21 @@ pub fn run_collecting<W: Write>(
         .as_deref()
         .map(crate::state::clusters::home_networks)
         .unwrap_or_default();
+    let mut state = State::new(&kb, home);
+    if let Some(p) = &cfg.feedback {
+        state.feedback = crate::state::feedback::Feedback::load(p).map_err(SetupError::Feedback)?;
+        if state.feedback.dropped > 0 {
+            let _ = writeln!(
+                warn,
+                "fpx: {}: {} verdicts beyond the first {} left out",
+                crate::report::escape::terminal(&p.display().to_string()),
+                state.feedback.dropped,
+                crate::state::feedback::MAX_ENTRIES
+            );
+        }
+    }
     let mut ex = Explainer {
-        state: State::new(&kb, home),
+        state,
         facts: Facts::default(),
         kb: &kb,
         book: &book,
@@ -194,6 +211,7 @@ pub fn run_collecting<W: Write>(
         dry: cfg.collect.then(Vec::new),
         dry_dropped: 0,
         suggested: Vec::new(),
+        json: cfg.format == Format::Json && !cfg.clusters_only,
         engine: cfg.engine,
     };
     // Context logs first, so that every alert is judged with what they say about its hosts.
@@ -274,6 +292,29 @@ struct Samples {
 struct ClusterRule {
     rule: Option<Rule>,
     update: Option<(u32, String)>,
+    /// The root cause of its first member judged benign, and of its first judged an attack.
+    cause: Option<String>,
+    attack_cause: Option<String>,
+}
+
+/// Evidence from the strongest to the weakest (a stable sort: equal weights keep their order).
+fn sort_evidence<E: std::borrow::Borrow<Evidence>>(list: &mut [E]) {
+    list.sort_by(|a, b| {
+        b.borrow()
+            .log_odds
+            .abs()
+            .total_cmp(&a.borrow().log_odds.abs())
+    });
+}
+
+/// An alert's own evidence and its cluster's, strongest first.
+fn final_evidence<'e>(own: &'e [Evidence], report: Option<&'e ClusterReport>) -> Vec<&'e Evidence> {
+    let mut all: Vec<&Evidence> = own.iter().collect();
+    if let Some(r) = report {
+        all.extend(r.own_evidence());
+    }
+    sort_evidence(&mut all);
+    all
 }
 
 /// Borrowed replay samples of kept alerts.
@@ -334,6 +375,8 @@ struct Explainer<'k, 'w, W: Write> {
     dry_dropped: u64,
     /// Every cluster's suggestions, when collecting.
     suggested: Vec<Suggested>,
+    /// The report is JSON (clusters then write their suggestions once for their alerts).
+    json: bool,
     engine: Option<Engine>,
 }
 
@@ -443,9 +486,20 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 .map(|(o, l)| std::iter::once(o..o + l).collect())
                 .unwrap_or_default(),
         };
+        // What the alert brings its cluster: its evidence but what stays with it (analysts'
+        // verdicts about its hosts), and the verdict that evidence gives.
+        let (shared, shared_verdict): (std::borrow::Cow<'_, [Evidence]>, _) =
+            if ev.iter().any(|e| e.alert_only) {
+                let v: Vec<Evidence> = ev.iter().filter(|e| !e.alert_only).cloned().collect();
+                let verdict = score::score(self.book, intent.as_deref(), &v).verdict;
+                (v.into(), verdict)
+            } else {
+                (ev.as_slice().into(), own.verdict)
+            };
         let why = explanation(
-            own.verdict.as_str(),
-            ev.iter()
+            shared_verdict.as_str(),
+            shared
+                .iter()
                 .filter(|e| e.log_odds.abs() >= REASON_WEIGHT)
                 .map(|e| e.id.as_str()),
         );
@@ -455,7 +509,11 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             AlertMember {
                 index: h.index,
                 intent: intent.as_deref(),
-                own_log_odds: ev.iter().map(|e| e.log_odds).sum(),
+                own_log_odds: shared.iter().map(|e| e.log_odds).sum(),
+                veto: ev
+                    .iter()
+                    .find(|e| e.vetoes_benign && e.supports == evidence::Supports::TruePositive)
+                    .map(|e| e.cause.as_str()),
             },
         );
         Judged {
@@ -501,51 +559,72 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         if !at_end {
             self.summary.judged_early += judged.len() as u64;
         }
-        let finals: Vec<Final<'k>> = judged
-            .into_iter()
-            .map(|j| {
-                let report = reports.get(&self.state.clusters.resolve(j.slot));
-                self.finalize(j, report)
-            })
-            .collect();
-        for f in &finals {
-            self.remember(f);
+        // Final scores first, without copying the evidence (the window's alerts are many),
+        // for what the suggest stage needs of them; then the clusters' suggestions; then each
+        // alert with its evidence, printed and dropped one by one.
+        // (Scoring twice costs less than keeping ten thousand scores.)
+        for j in &judged {
+            let report = reports.get(&self.state.clusters.resolve(j.slot));
+            let evidence = final_evidence(&j.evidence, report);
+            let score = self.final_score(j, report, &evidence);
+            self.remember(j, &score, &evidence);
         }
         for (slot, r) in reports.iter_mut() {
             self.suggest(*slot, r);
         }
-        for f in finals {
+        for mut j in judged {
             if self.io_error.is_some() {
                 break;
             }
-            let report = reports.get(&self.state.clusters.resolve(f.j.slot));
-            if let Err(e) = self.print_alert(f, report, !at_end) {
+            let report = reports.get(&self.state.clusters.resolve(j.slot));
+            let mut evidence = std::mem::take(&mut j.evidence);
+            if let Some(r) = report {
+                evidence.extend(r.own_evidence().cloned());
+            }
+            sort_evidence(&mut evidence);
+            let score = self.final_score(&j, report, &evidence);
+            if let Err(e) = self.print_alert(Final { j, evidence, score }, report, !at_end) {
                 self.io_error = Some(e);
             }
         }
         reports
     }
 
-    /// An alert's final score: its own evidence and its cluster's.
-    fn finalize(&self, j: Judged<'k>, report: Option<&ClusterReport>) -> Final<'k> {
-        let mut evidence = j.evidence.clone();
-        if let Some(r) = report {
-            evidence.extend(r.own_evidence().cloned());
-        }
-        evidence.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
-        let mut score: Score = score::score(self.book, j.intent.as_deref(), &evidence);
+    /// An alert's final score: its own evidence and its cluster's (as [`final_evidence`]
+    /// lists them), open when its cluster's explanations conflict.
+    fn final_score(
+        &self,
+        j: &Judged<'k>,
+        report: Option<&ClusterReport>,
+        evidence: &[impl std::borrow::Borrow<Evidence>],
+    ) -> Score {
+        let mut score: Score = score::score(self.book, j.intent.as_deref(), evidence);
         if let Some(why) = report.and_then(ClusterReport::conflict) {
-            score.undetermine(format!("in its cluster, {why}"), &evidence);
+            score.undetermine(format!("in its cluster, {why}"), evidence);
         }
-        Final { j, evidence, score }
+        score
     }
 
     /// Keeps what later stages need of a judged alert: samples of its signature for replay
     /// proofs, its cluster's rule, and (for a dry run) its signature, hosts and verdict.
-    fn remember(&mut self, f: &Final<'_>) {
-        let a = &f.j.alert;
-        let slot = self.state.clusters.resolve(f.j.slot);
-        if let Some(ra) = &f.j.analysis {
+    fn remember(&mut self, j: &Judged<'_>, score: &Score, evidence: &[&Evidence]) {
+        let a = &j.alert;
+        let slot = self.state.clusters.resolve(j.slot);
+        let cause = || {
+            score
+                .root_cause
+                .and_then(|i| evidence.get(i))
+                .map(|e| e.cause.clone())
+        };
+        let info = self.cluster_rules.entry(slot).or_default();
+        if score.verdict.is_benign() && info.cause.is_none() {
+            info.cause = cause();
+        } else if score.verdict == crate::score::Verdict::TruePositive
+            && info.attack_cause.is_none()
+        {
+            info.attack_cause = cause();
+        }
+        if let Some(ra) = &j.analysis {
             let info = self.cluster_rules.entry(slot).or_default();
             if info.rule.is_none() {
                 info.rule = Some(ra.rule.clone().into_owned());
@@ -561,9 +640,9 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             if self.samples.len() < MAX_SAMPLED_SIGNATURES || self.samples.contains_key(&key) {
                 let s = self.samples.entry(key).or_default();
                 s.alerts += 1;
-                s.benign += u64::from(f.score.verdict.is_benign());
-                let direction = f.j.analysis.as_ref().and_then(|ra| ra.direction);
-                let list = match f.score.verdict {
+                s.benign += u64::from(score.verdict.is_benign());
+                let direction = j.analysis.as_ref().and_then(|ra| ra.direction);
+                let list = match score.verdict {
                     v if v.is_benign() => Some(&mut s.fp),
                     crate::score::Verdict::TruePositive => Some(&mut s.tp),
                     _ => None,
@@ -584,7 +663,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 src: a.src.host.ip(),
                 dst: a.dest.host.ip(),
                 micros: a.timestamp.unix_micros,
-                fp_probability: f.score.fp_probability,
+                fp_probability: score.fp_probability,
             });
         }
     }
@@ -596,6 +675,9 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             r.engine = e;
         }
         r.suggestions = self.suggestions_for(slot, r);
+        if self.json {
+            r.suggestions_json = crate::report::json::suggestions_json(&r.suggestions, r.engine);
+        }
     }
 
     fn suggestions_for(&self, slot: usize, r: &ClusterReport) -> Vec<suggest::Suggestion> {
@@ -668,11 +750,22 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                     members: r.cluster.members,
                     verdict: r.score.verdict.as_str(),
                     fp_probability: r.score.fp_probability,
-                    cause: r
-                        .score
-                        .root_cause
-                        .and_then(|i| r.evidence.get(i))
-                        .map(|e| e.cause.clone()),
+                    // The members' evidence says "its alerts carry +x": what one of them
+                    // was found to be says more.
+                    cause: match r.score.root_cause.and_then(|i| r.evidence.get(i)) {
+                        Some(e) if e.id == cluster::MEMBERS_EVIDENCE => self
+                            .cluster_rules
+                            .get(&slot)
+                            .and_then(|c| {
+                                if r.score.verdict.is_benign() {
+                                    c.cause.clone()
+                                } else {
+                                    c.attack_cause.clone()
+                                }
+                            })
+                            .or_else(|| Some(e.cause.clone())),
+                        other => other.map(|e| e.cause.clone()),
+                    },
                     engine: r.engine,
                     suggestions: r.suggestions.clone(),
                 });

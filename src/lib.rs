@@ -23,3 +23,4 @@ pub mod score;
 pub mod signature;
 pub mod state;
 pub mod suggest;
+pub mod verdict;

@@ -51,6 +51,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Verdict(f) => {
+            let result = f.into_config().map(|c| fpx::verdict::run(&c));
+            match result {
+                Err(e) => {
+                    eprintln!("fpx: {e}");
+                    ExitCode::from(2)
+                }
+                Ok(Err(e)) => {
+                    eprintln!("fpx: {}", fpx::report::escape::terminal(&e));
+                    ExitCode::from(1)
+                }
+                Ok(Ok(line)) => {
+                    println!("{}", fpx::report::escape::terminal(&line));
+                    ExitCode::SUCCESS
+                }
+            }
+        }
         Command::Lint(f) => {
             let paths = match f.into_paths() {
                 Ok(p) => p,

@@ -2,6 +2,7 @@
 
 mod clusters;
 mod examples;
+mod feedback;
 mod flood;
 mod hostile;
 mod judgement;

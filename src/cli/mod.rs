@@ -11,7 +11,9 @@ use crate::model::{Engine, InputFormat};
 use crate::report::Format;
 use crate::signature::parse::parse_addr;
 use crate::signature::SignatureConfig;
+use crate::state::feedback::AnalystVerdict;
 use crate::suggest::job::SuggestConfig;
+use crate::verdict::{parse_sid, VerdictConfig};
 
 /// Explains Snort and Suricata alerts and says how likely each one is a false positive.
 #[derive(Debug, Parser)]
@@ -30,6 +32,9 @@ pub enum Command {
     /// suppressions, limits, rule edits and updates, tightened rules proven by replay),
     /// grouped per engine file and ready to paste; "investigate" for every other cluster.
     Suggest(Box<SuggestFlags>),
+    /// Record an analyst's verdict (about a signature, a host, a cluster or an alert of a JSON
+    /// report) in a feedback file, which later runs read with `--feedback`.
+    Verdict(VerdictFlags),
     /// List the facts that evidence rules can test and quote.
     Facts,
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
@@ -54,6 +59,76 @@ impl LintFlags {
         }
         Ok(self.paths)
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerdictFlags {
+    /// The feedback file (JSON lines) the verdict is appended to; created when missing.
+    #[arg(long, value_name = "FILE")]
+    pub feedback: PathBuf,
+    /// false_positive (fp), benign_trigger (benign) or true_positive (tp).
+    #[arg(long, value_name = "VERDICT", value_parser = parse_verdict)]
+    pub verdict: AnalystVerdict,
+    /// The signature, as SID or GID:SID.
+    #[arg(long, value_name = "[GID:]SID")]
+    pub sid: Option<String>,
+    /// A host on either side of the alerts.
+    #[arg(long, value_name = "IP")]
+    pub host: Option<std::net::IpAddr>,
+    /// A cluster id of the report given with --report: its signature and hosts.
+    #[arg(long, value_name = "ID", requires = "report")]
+    pub cluster: Option<String>,
+    /// An alert of the report given with --report (its `index`): its signature and hosts.
+    #[arg(long, value_name = "N", requires = "report")]
+    pub alert: Option<u64>,
+    /// The `fpx explain --format json` output that --cluster and --alert refer to.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Why: what the analyst saw.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Who decided (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub analyst: Option<String>,
+}
+
+impl VerdictFlags {
+    pub fn into_config(self) -> Result<VerdictConfig, String> {
+        let sid = self.sid.as_deref().map(parse_sid).transpose()?;
+        if sid.is_none() && self.host.is_none() && self.cluster.is_none() && self.alert.is_none() {
+            return Err(
+                "say what the verdict is about: --sid, --host, --cluster or --alert".into(),
+            );
+        }
+        if self.cluster.is_some() && self.alert.is_some() {
+            return Err("--cluster and --alert: one verdict is about one of them".into());
+        }
+        if let Some(p) = self.report.as_ref().filter(|p| !p.is_file()) {
+            return Err(format!("--report {}: not a file", p.display()));
+        }
+        let analyst = self
+            .analyst
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .ok_or("--analyst: who decided? ($USER is not set)")?;
+        Ok(VerdictConfig {
+            feedback: self.feedback,
+            verdict: self.verdict,
+            sid,
+            host: self.host,
+            cluster: self.cluster,
+            alert: self.alert,
+            report: self.report,
+            note: self.note,
+            analyst,
+        })
+    }
+}
+
+fn parse_verdict(s: &str) -> Result<AnalystVerdict, String> {
+    AnalystVerdict::from_name(s).ok_or_else(|| {
+        format!("{s:?} is not false_positive (fp), benign_trigger (benign) or true_positive (tp)")
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,6 +221,10 @@ pub struct ExplainFlags {
     /// The engine whose dialect suggestions are written in (default: the input's).
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub engine: Option<EngineFlag>,
+    /// Analysts' verdicts of earlier runs (JSON lines written by `fpx verdict`), weighed as
+    /// evidence.
+    #[arg(long, value_name = "FILE")]
+    pub feedback: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -216,6 +295,9 @@ impl ExplainFlags {
                 return Err(format!("{flag} {}: not a file", p.display()));
             }
         }
+        if let Some(p) = self.feedback.as_ref().filter(|p| !p.is_file()) {
+            return Err(format!("--feedback {}: not a file", p.display()));
+        }
         if let Some(h) = &self.home_net {
             parse_addr(h, 0).map_err(|e| format!("--home-net {h:?}: {e}"))?;
         }
@@ -245,6 +327,7 @@ impl ExplainFlags {
             hold_alerts: usize::try_from(self.hold).unwrap_or(usize::MAX),
             engine: self.engine.map(EngineFlag::engine),
             collect: false,
+            feedback: self.feedback,
         })
     }
 }

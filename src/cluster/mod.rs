@@ -54,6 +54,8 @@ pub struct ClusterReport {
     pub suggestions: Vec<crate::suggest::Suggestion>,
     /// The engine whose dialect the suggestions are written in.
     pub engine: crate::model::Engine,
+    /// The suggestions as JSON in that dialect, written once for all member alert lines.
+    pub suggestions_json: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl ClusterReport {
@@ -123,6 +125,8 @@ fn members_evidence(c: &Cluster, f: &Facts) -> Option<Evidence> {
         ),
         refs: Vec::new(),
         suggestions: Vec::new(),
+        alert_only: false,
+        vetoes_benign: false,
     })
 }
 
@@ -164,6 +168,16 @@ pub fn judge(
     if let Some(why) = &hypotheses.conflict {
         score.undetermine(why.clone(), &evidence);
     }
+    // What vetoes a member's benign verdict vetoes its cluster's: a cluster called benign
+    // would suppress that member with the rest.
+    if let Some((index, why)) = c.veto.as_ref().filter(|_| score.verdict.is_benign()) {
+        score.undetermine(
+            format!(
+                "for its alert {index}, {why}: that verdict stands until an analyst looks again"
+            ),
+            &evidence,
+        );
+    }
     ClusterReport {
         pattern: facts::pattern(&f),
         src_examples: examples(&c.src_ex.items),
@@ -173,6 +187,7 @@ pub fn judge(
         hypotheses,
         suggestions: Vec::new(),
         engine: c.engine.unwrap_or(crate::model::Engine::Suricata),
+        suggestions_json: None,
         facts: f,
         cluster: c.clone(),
     }

@@ -51,6 +51,14 @@ struct RawRule {
     /// that contradicting evidence can be caught (see `rules/claims.toml`).
     #[serde(default)]
     claims: Vec<String>,
+    /// The evidence stays with its alert and does not reach its cluster (analysts' verdicts
+    /// about one host must not speak for the other hosts of a cluster).
+    #[serde(default)]
+    alert_only: bool,
+    /// For attack evidence: while it holds, the verdict cannot be benign, whatever the rest
+    /// weighs (an analyst who saw an attack is overruled only by another analyst).
+    #[serde(default)]
+    vetoes_benign: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +160,10 @@ pub struct Rule {
     pub records: Vec<String>,
     /// What the evidence asserts about the world.
     pub claims: Vec<String>,
+    /// The evidence stays with its alert: it is left out of what the alert brings its cluster.
+    pub alert_only: bool,
+    /// While it holds, the verdict is not benign (see `score::score`).
+    pub vetoes_benign: bool,
     /// `file` it came from, for messages.
     pub origin: String,
 }
@@ -184,6 +196,10 @@ pub struct Evidence {
     pub text: String,
     pub refs: Vec<String>,
     pub suggestions: Vec<String>,
+    /// Left out of what the alert brings its cluster (see [`Rule::alert_only`]).
+    pub alert_only: bool,
+    /// See [`Rule::vetoes_benign`].
+    pub vetoes_benign: bool,
 }
 
 /// All evidence rules and priors, over one fact vocabulary (the alert facts unless built with
@@ -265,6 +281,8 @@ impl RuleBook {
                         acc
                     }),
                     suggestions: r.suggest.iter().map(|t| render(t, facts)).collect(),
+                    alert_only: r.alert_only,
+                    vetoes_benign: r.vetoes_benign,
                 });
             }
         }
@@ -363,6 +381,8 @@ fn compile(r: RawRule, origin: &str, keys: Vocabulary) -> Result<Rule, String> {
         weight_reason: r.weight_reason,
         records: r.records,
         claims: r.claims,
+        alert_only: r.alert_only,
+        vetoes_benign: r.vetoes_benign,
         origin: origin.to_string(),
     })
 }

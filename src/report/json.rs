@@ -124,7 +124,7 @@ struct AlertLine<'a> {
     would_decide: Option<&'a str>,
     evidence: Vec<EvidenceOut<'a>>,
     checks: Vec<&'a str>,
-    suggestions: Vec<SuggestionOut<'a>>,
+    suggestions: Suggestions<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a str>,
     /// The cluster's verdict when the alert was judged, and its evidence that bears on the
@@ -322,6 +322,11 @@ struct ClusterLine<'a> {
     records: &'static str,
     record_kind: &'static str,
     label: &'a str,
+    /// The members' signature, for alert clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<u32>,
     members: u64,
     first_alert: Option<u64>,
     first_seen: Option<String>,
@@ -350,6 +355,21 @@ struct ClusterLine<'a> {
     conflict: Option<&'a str>,
     what_would_tell_them_apart: Vec<&'a str>,
     facts: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// An alert's suggestions: its cluster's, as the cluster wrote them once, or rendered for an
+/// alert of another engine.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Suggestions<'a> {
+    Raw(&'a RawValue),
+    List(Vec<SuggestionOut<'a>>),
+}
+
+/// The suggestions of a cluster as one JSON array, for its member alert lines.
+pub fn suggestions_json(list: &[Suggestion], engine: Engine) -> Option<Box<RawValue>> {
+    let v: Vec<SuggestionOut<'_>> = list.iter().map(|s| suggestion_out(s, engine)).collect();
+    serde_json::value::to_raw_value(&v).ok()
 }
 
 /// A suggestion as JSON: the typed change, and its text for one engine.
@@ -561,15 +581,18 @@ impl<W: Write> JsonPrinter<W> {
             would_decide: e.score.decide.as_deref(),
             evidence: evidence_out(e.evidence),
             checks: super::checks(e.evidence),
-            suggestions: e
-                .cluster
-                .map(|c| {
-                    c.suggestions
-                        .iter()
-                        .map(|s| suggestion_out(s, e.engine))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            suggestions: match e.cluster {
+                Some(c) => match &c.suggestions_json {
+                    Some(raw) if c.engine == e.engine => Suggestions::Raw(raw),
+                    _ => Suggestions::List(
+                        c.suggestions
+                            .iter()
+                            .map(|s| suggestion_out(s, e.engine))
+                            .collect(),
+                    ),
+                },
+                None => Suggestions::List(Vec::new()),
+            },
             cluster: e.cluster.map(|c| c.cluster.id.as_str()),
             cluster_verdict: e.cluster.map(|c| ClusterVerdictOut {
                 verdict: c.score.verdict.as_str(),
@@ -619,6 +642,8 @@ impl<W: Write> JsonPrinter<W> {
             },
             record_kind: c.key.records.as_str(),
             label: &c.key.label,
+            gid: c.signature.map(|(g, _)| g),
+            sid: c.signature.map(|(_, s)| s),
             members: c.members,
             first_alert: c.first_alert,
             first_seen: c.first.map(|t| Rfc3339(t).to_string()),

@@ -4,6 +4,8 @@
 //! `fp_probability = sigmoid(logit(prior) + Σ evidence.log_odds)`. Positive log-odds point to
 //! "not an attack"; negative ones to "an attack". See the README's scoring section.
 
+use std::borrow::Borrow;
+
 use crate::evidence::{Evidence, RuleBook, Supports};
 
 /// At or above this probability the verdict is benign (false positive or benign trigger).
@@ -59,7 +61,7 @@ pub struct Score {
 impl Score {
     /// Marks the score undetermined: `why` it cannot be decided; the root cause stays the
     /// strongest evidence either way.
-    pub fn undetermine(&mut self, why: String, evidence: &[Evidence]) {
+    pub fn undetermine<E: Borrow<Evidence>>(&mut self, why: String, evidence: &[E]) {
         self.verdict = Verdict::Undetermined;
         self.undecided = Some(why);
         self.root_cause = strongest(evidence, &ALL);
@@ -80,17 +82,20 @@ const ALL: [Supports; 3] = [
     Supports::TruePositive,
 ];
 
-fn strongest(evidence: &[Evidence], kinds: &[Supports]) -> Option<usize> {
+fn strongest<E: Borrow<Evidence>>(evidence: &[E], kinds: &[Supports]) -> Option<usize> {
     evidence
         .iter()
+        .map(Borrow::borrow)
         .enumerate()
         .filter(|(_, e)| kinds.contains(&e.supports))
         .max_by(|a, b| a.1.log_odds.abs().total_cmp(&b.1.log_odds.abs()))
         .map(|(i, _)| i)
 }
 
-/// Scores evidence given the signature's intent.
-pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Score {
+/// Scores evidence given the signature's intent. The evidence may be owned or borrowed (the
+/// explain job scores an alert's own evidence with its cluster's without copying either).
+pub fn score<E: Borrow<Evidence>>(book: &RuleBook, intent: Option<&str>, list: &[E]) -> Score {
+    let evidence = || list.iter().map(Borrow::borrow);
     let (prior, prior_intent, prior_reason, decide) = match book.prior(intent) {
         Some(p) => (
             p.fp_probability,
@@ -105,24 +110,21 @@ pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Sc
             String::new(),
         ),
     };
-    let total: f64 = logit(prior) + evidence.iter().map(|e| e.log_odds).sum::<f64>();
+    let total: f64 = logit(prior) + evidence().map(|e| e.log_odds).sum::<f64>();
     let p = sigmoid(total);
     // Rounded for stable output: three decimals are more than the model's precision.
     let fp_probability = (p * 1000.0).round() / 1000.0;
     let sum = |s: Supports| -> f64 {
-        evidence
-            .iter()
+        evidence()
             .filter(|e| e.supports == s)
             .map(|e| e.log_odds.abs())
             .sum()
     };
     let reason = |kinds: &[Supports]| {
-        evidence
-            .iter()
-            .any(|e| kinds.contains(&e.supports) && e.log_odds.abs() >= REASON_WEIGHT)
+        evidence().any(|e| kinds.contains(&e.supports) && e.log_odds.abs() >= REASON_WEIGHT)
     };
     let benign = [Supports::FalsePositive, Supports::BenignTrigger];
-    let (verdict, undecided) = if evidence.is_empty() {
+    let (verdict, undecided) = if list.is_empty() {
         (
             Verdict::Undetermined,
             Some("no evidence rule applied".to_string()),
@@ -156,6 +158,20 @@ pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Sc
             )),
         )
     };
+    // Attack evidence that vetoes a benign verdict (an analyst saw an attack here) leaves it
+    // open at most.
+    let veto = evidence().find(|e| e.vetoes_benign && e.supports == Supports::TruePositive);
+    let (verdict, undecided) = match veto {
+        Some(v) if verdict.is_benign() => (
+            Verdict::Undetermined,
+            Some(format!(
+                "{}, against the rest of the evidence (p {fp_probability:.2}): that verdict \
+                 stands until an analyst looks again",
+                v.cause
+            )),
+        ),
+        _ => (verdict, undecided),
+    };
     let wanted: &[Supports] = match verdict {
         Verdict::FalsePositive => &[Supports::FalsePositive],
         Verdict::BenignTrigger => &[Supports::BenignTrigger],
@@ -169,7 +185,7 @@ pub fn score(book: &RuleBook, intent: Option<&str>, evidence: &[Evidence]) -> Sc
         prior_reason,
         fp_probability,
         verdict,
-        root_cause: strongest(evidence, wanted),
+        root_cause: strongest(list, wanted),
         undecided,
         decide: (undetermined && !decide.is_empty()).then_some(decide),
     }
@@ -189,6 +205,8 @@ mod tests {
             text: String::new(),
             refs: vec![],
             suggestions: vec![],
+            alert_only: false,
+            vetoes_benign: false,
         }
     }
 
@@ -204,7 +222,7 @@ mod tests {
 
     #[test]
     fn no_evidence_is_undetermined() {
-        let s = score(&book(), None, &[]);
+        let s = score::<Evidence>(&book(), None, &[]);
         assert_eq!(s.verdict, Verdict::Undetermined);
         assert_eq!(s.fp_probability, 0.5);
     }

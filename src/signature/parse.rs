@@ -45,9 +45,10 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 /// The dialect a rule is written in, as far as it matters for its meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Dialect {
     /// Snort 2.9 and Suricata: modifiers are separate options after their content.
+    #[default]
     Classic,
     /// Snort 3: modifiers after commas inside the content value, buffer keywords are sticky.
     Snort3,

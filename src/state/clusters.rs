@@ -150,6 +150,9 @@ pub struct Cluster {
     /// many alerts were weighed.
     pub own_log_odds: f64,
     pub alerts_scored: u64,
+    /// The first member whose evidence vetoes a benign verdict (an analyst called it an
+    /// attack), with that evidence's cause.
+    pub veto: Option<(u64, String)>,
     /// Ids of clusters merged into this one.
     pub merged: Vec<String>,
 }
@@ -191,6 +194,7 @@ impl Cluster {
             engine: None,
             own_log_odds: 0.0,
             alerts_scored: 0,
+            veto: None,
             merged: Vec::new(),
         }
     }
@@ -316,6 +320,7 @@ impl Cluster {
         self.engine = self.engine.or(o.engine);
         self.own_log_odds += o.own_log_odds;
         self.alerts_scored += o.alerts_scored;
+        self.veto = self.veto.take().or(o.veto);
         self.deny += o.deny;
         self.allow += o.allow;
         self.merged.push(o.id);
@@ -352,12 +357,14 @@ pub fn home_networks(text: &str) -> Vec<IpNetwork> {
 }
 
 /// What an alert adds to its cluster beyond the record: its signature's intent, its own
-/// evidence in log-odds, and its index in the run.
+/// evidence in log-odds, its index in the run, and the cause of evidence of it that vetoes a
+/// benign verdict.
 #[derive(Clone, Copy, Debug)]
 pub struct AlertMember<'a> {
     pub index: u64,
     pub intent: Option<&'a str>,
     pub own_log_odds: f64,
+    pub veto: Option<&'a str>,
 }
 
 /// The cluster table, bounded by [`MAX_CLUSTERS`].
@@ -422,6 +429,9 @@ impl<'k> ClusterTable<'k> {
         c.engine = c.engine.or(a.engine);
         c.own_log_odds += m.own_log_odds;
         c.alerts_scored += 1;
+        if c.veto.is_none() {
+            c.veto = m.veto.map(|v| (m.index, v.to_string()));
+        }
         i
     }
 

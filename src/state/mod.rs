@@ -1,4 +1,5 @@
-//! The one home for state across records: flows, hosts, NAT mappings and the cluster table.
+//! The one home for state across records: flows, hosts, NAT mappings and the cluster table,
+//! and the analysts' verdicts of earlier runs.
 //!
 //! Every other stage is a plain function of one record. This one is filled in input order by
 //! every alert and context event ([`State::observe_alert`], [`State::observe_context`]) and
@@ -13,6 +14,7 @@
 //! the explain job, in input order.
 
 pub mod clusters;
+pub mod feedback;
 pub mod flows;
 pub mod generalise;
 pub mod hosts;
@@ -63,6 +65,8 @@ pub struct State<'k> {
     pub hosts: HostTable,
     pub nat: NatTable,
     pub clusters: ClusterTable<'k>,
+    /// Analysts' verdicts of earlier runs (`--feedback`), read once before the input.
+    pub feedback: feedback::Feedback,
 }
 
 impl<'k> State<'k> {
@@ -73,6 +77,7 @@ impl<'k> State<'k> {
             hosts: HostTable::default(),
             nat: NatTable::default(),
             clusters: ClusterTable::new(kb, home),
+            feedback: feedback::Feedback::default(),
         }
     }
 
@@ -142,6 +147,7 @@ impl<'k> State<'k> {
     /// Adds the facts the state holds about an alert: its flow (`flow.*` beyond what the
     /// sensor logged), its hosts (`host.*`, `context.*`).
     pub fn alert_facts(&self, a: &Alert<'_>, facts: &mut Facts) {
+        self.feedback.alert_facts(a, facts);
         let b = |v: bool| Value::Bool(v);
         let n = |v: u32| Value::Num(f64::from(v));
         if let Some(v) = self.flows.view(a) {

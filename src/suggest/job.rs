@@ -184,6 +184,11 @@ pub fn run<W: Write>(
     for s in &outcome.suggested {
         for sg in &s.suggestions {
             let rendered = sg.render(engine);
+            // A change the engine has no file for (modify.conf for Snort, a Snort 3 rule copy
+            // for Suricata) is not one to paste there.
+            if rendered.is_none() && !matches!(sg.change, Change::Investigate { .. }) {
+                continue;
+            }
             let mut dry = Vec::new();
             if let Some(r) = &rendered {
                 for l in read_back(r, &sg.change) {
@@ -418,7 +423,7 @@ impl Report<'_, '_> {
             }
             (Some(r), _) if r.file == "update" => writeln!(o, "# ==== rule set updates ====")?,
             (Some(r), _) => writeln!(o, "{c} ==== {} ====", r.file)?,
-            (None, _) => writeln!(o, "# ==== no {} form ====", self.engine.as_str())?,
+            (None, _) => return Ok(()),
         }
         let table = first.rendered.as_ref().and_then(|r| r.table);
         if let Some(t) = table {

@@ -28,7 +28,7 @@ use crate::evidence::Value;
 use crate::model::Engine;
 use crate::score::Verdict;
 use crate::signature::context::rule_text;
-use crate::signature::parse::{parse_rule, AddrExpr, Rule};
+use crate::signature::parse::{parse_rule, AddrExpr, Dialect, Rule};
 use crate::signature::vars::{VarSource, Vars};
 use crate::signature::Origin;
 
@@ -123,12 +123,15 @@ pub enum Change {
         to: String,
         result: String,
     },
-    /// Replace the rule with a tightened text, whose replay proof is in `proof`.
+    /// Replace the rule with a tightened text, whose replay proof is in `proof`, written in
+    /// the dialect of the rule it tightens (Snort 3 rules differ from Snort 2 and Suricata
+    /// ones, so a copy is offered only to the engines of its dialect).
     Tighten {
         gid: u32,
         sid: u32,
         rule: String,
         proof: String,
+        dialect: Dialect,
     },
     /// Update the rule set to a later revision that no longer matches the traffic.
     Update {
@@ -229,6 +232,8 @@ pub struct RuleChanges {
     pub variable: Option<(String, String, String)>,
     /// The run's alerts of the signature, and how many of them were judged benign.
     pub signature_alerts: (u64, u64),
+    /// The dialect of the rule the tightened texts come from.
+    pub dialect: Dialect,
 }
 
 impl RuleChanges {
@@ -255,6 +260,7 @@ impl RuleChanges {
             modify: multicast_modify(rule, fps, vars),
             variable: variable_fix(rule, fps, vars),
             signature_alerts: (0, 0),
+            dialect: rule.dialect,
         }
     }
 }
@@ -532,6 +538,7 @@ pub fn for_cluster(report: &ClusterReport, rules: &RuleChanges) -> Vec<Suggestio
                 sid,
                 rule: rule.clone(),
                 proof: proof.clone(),
+                dialect: rules.dialect,
             },
             "a local copy of the rule to maintain: upstream updates of the original no longer reach it".into(),
         ));
@@ -667,6 +674,14 @@ mod tests {
                 sid: 247,
                 rule: r#"alert tcp $EXTERNAL_NET any -> $HOME_NET 12754 (msg:"DDOS mstream client to handler"; flow:to_server,established; content:">"; sid:247; rev:2;)"#.into(),
                 proof: String::new(),
+                dialect: Dialect::Classic,
+            },
+            Change::Tighten {
+                gid: 1,
+                sid: 247,
+                rule: r#"alert tcp $EXTERNAL_NET any -> $HOME_NET 12754 ( msg:"DDOS mstream client to handler"; flow:to_server,established; content:">",depth 1; sid:247; rev:2; )"#.into(),
+                proof: String::new(),
+                dialect: Dialect::Snort3,
             },
             Change::Variable {
                 name: "HOME_NET".into(),
@@ -691,8 +706,15 @@ mod tests {
                     because: String::new(),
                 };
                 let Some(r) = s.render(engine) else {
+                    let other_dialect = match &change {
+                        Change::Tighten { dialect, .. } => {
+                            (*dialect == Dialect::Snort3) != (engine == Engine::Snort3)
+                        }
+                        _ => false,
+                    };
                     assert!(
-                        matches!(change, Change::Modify { .. }) && engine != Engine::Suricata,
+                        matches!(change, Change::Modify { .. }) && engine != Engine::Suricata
+                            || other_dialect,
                         "{engine:?} has no form for {change:?}"
                     );
                     continue;

@@ -3,6 +3,7 @@
 //! side per line, so "either side" is two lines.
 
 use crate::model::Engine;
+use crate::signature::parse::Dialect;
 
 use super::suricata::suppress_line;
 use super::{Change, Rendered, Track};
@@ -39,7 +40,10 @@ pub fn render(c: &Change) -> Option<Rendered> {
                 })
                 .collect(),
         ),
-        Change::Tighten { rule, .. } => r("local.rules", vec![rule.clone()]),
+        Change::Tighten { rule, dialect, .. } => match dialect {
+            Dialect::Classic => r("local.rules", vec![rule.clone()]),
+            Dialect::Snort3 => None,
+        },
         Change::Disable { gid, sid } => r("threshold.conf", vec![suppress_line(*gid, *sid, None, "")]),
         Change::Update { gid, sid, rev, source } => r(
             "update",

@@ -3,6 +3,7 @@
 //! variable. Snort 3 tracks one side per entry, so "either side" is two entries.
 
 use crate::model::Engine;
+use crate::signature::parse::Dialect;
 
 use super::{Change, Rendered, Track};
 
@@ -67,7 +68,8 @@ pub fn render(c: &Change) -> Option<Rendered> {
                 .collect(),
         ),
         Change::Disable { gid, sid } => entries("suppress", vec![format!("{{ gid = {gid}, sid = {sid} }},")]),
-        Change::Tighten { rule, .. } => Some(Rendered::new(Engine::Snort3, "local.rules", vec![rule.clone()])),
+        Change::Tighten { rule, dialect, .. } => (*dialect == Dialect::Snort3)
+            .then(|| Rendered::new(Engine::Snort3, "local.rules", vec![rule.clone()])),
         Change::Update { gid, sid, rev, source } => Some(Rendered::new(
             Engine::Snort3,
             "update",

@@ -3,6 +3,7 @@
 //! higher revision of a sid it reads twice), `suricata.yaml` for variables.
 
 use crate::model::Engine;
+use crate::signature::parse::Dialect;
 
 use super::{Change, Rendered, Track};
 
@@ -56,7 +57,10 @@ pub fn render(c: &Change) -> Option<Rendered> {
             "modify.conf",
             vec![format!("{gid}:{sid} {} {}", shlex_quote(from), shlex_quote(to))],
         ),
-        Change::Tighten { rule, .. } => r("local.rules", vec![rule.clone()]),
+        Change::Tighten { rule, dialect, .. } => match dialect {
+            Dialect::Classic => r("local.rules", vec![rule.clone()]),
+            Dialect::Snort3 => None,
+        },
         Change::Disable { gid, sid } => r("disable.conf", vec![format!("{gid}:{sid}")]),
         Change::Update { gid, sid, rev, source } => r(
             "update",
