@@ -201,6 +201,12 @@ fn seed_003_gets_sid_247_tightened_to_the_client_stream_proven_on_both_sides() {
         proof.contains("still matches the 1 true positive"),
         "{proof}"
     );
+    // The same restriction as a suricata-update edit of the rule the sensor has.
+    let m = changes(&lines, "modify");
+    assert_eq!(
+        text_lines(m[0]),
+        [r#"1:247 '(msg:\s*"(?:[^"\\]|\\.)*";)' '\1 flow:to_server,established;'"#]
+    );
     // The mstream session is an attack: it gets "investigate", never a suppression.
     for s in changes(&lines, "suppress") {
         assert!(!text_lines(s)[0].contains("192.0.2.30"), "{s}");

@@ -226,8 +226,8 @@ impl fmt::Display for Track {
 pub struct RuleChanges {
     pub update: Option<(u32, String)>,
     pub tightened: Vec<(String, String)>,
-    /// A modify.conf line (from, to) and the rule text it gives.
-    pub modify: Option<(String, String, String)>,
+    /// modify.conf lines (from, to) and the rule text each gives.
+    pub modify: Vec<(String, String, String)>,
     /// A network variable's name, its value and the value the false positives call for.
     pub variable: Option<(String, String, String)>,
     /// The run's alerts of the signature, and how many of them were judged benign.
@@ -257,12 +257,72 @@ impl RuleChanges {
         RuleChanges {
             update,
             tightened: tighten::propose(rule, fps, tps, vars),
-            modify: multicast_modify(rule, fps, vars),
+            modify: multicast_modify(rule, fps, vars)
+                .into_iter()
+                .chain(flow_modify(rule, fps, tps, vars))
+                .collect(),
             variable: variable_fix(rule, fps, vars),
             signature_alerts: (0, 0),
             dialect: rule.dialect,
         }
     }
+}
+
+/// Applies a modify.conf edit as suricata-update would (Python's `re.sub`, whose `\N` group
+/// references the regex crate writes `${N}`), and parses the result.
+fn apply_edit(rule: &Rule, from: &str, to: &str) -> Option<(String, Rule)> {
+    let re = regex::Regex::new(from).ok()?;
+    let repl = regex::Regex::new(r"\\(\d)")
+        .expect("constant regex")
+        .replace_all(&to.replace('$', "$$"), "$${$1}")
+        .into_owned();
+    let result = re.replace_all(&rule_text(rule), repl.as_str()).into_owned();
+    let parsed = parse_rule(
+        &result,
+        Origin {
+            path: std::sync::Arc::from("modify.conf"),
+            line: 1,
+        },
+    )
+    .ok()?;
+    Some((result, parsed))
+}
+
+/// The modify.conf edit that keeps a rule to what clients send (`flow:to_server`), when every
+/// false positive of the run was a server's response; kept only when the edited rule misses
+/// every false positive and still matches every true positive of the run.
+fn flow_modify(
+    rule: &Rule,
+    fps: &[tighten::Sample<'_>],
+    tps: &[tighten::Sample<'_>],
+    vars: &Vars,
+) -> Option<(String, String, String)> {
+    let responses = !fps.is_empty()
+        && fps
+            .iter()
+            .all(|s| s.alert.direction.or(s.direction) == Some(crate::model::Direction::ToClient));
+    let directed = rule.flow().is_some_and(|f| {
+        f.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "to_server" | "from_client" | "to_client" | "from_server"
+            )
+        })
+    });
+    if !responses || directed || rule.dialect != Dialect::Classic {
+        return None;
+    }
+    let words = tighten::flow_words(rule, fps)?;
+    let (from, to) = tighten::flow_edit(rule, &words);
+    let (result, parsed) = apply_edit(rule, &from, &to)?;
+    let no = |s: &tighten::Sample<'_>| {
+        matches!(
+            tighten::fires(&parsed, s.alert, s.direction, vars),
+            tighten::Fires::No(_)
+        )
+    };
+    (parsed.flow().is_some() && fps.iter().all(no) && !tps.iter().any(no))
+        .then_some((from, to, result))
 }
 
 /// A modify.conf edit that adds `!224.0.0.0/4` (or `!ff02::/16`) to a `$EXTERNAL_NET`
@@ -286,21 +346,7 @@ fn multicast_modify(
     // it compiles the pattern (main.py, load_filters), which would make it an anchor.
     let from = r"(->\s*)[$]EXTERNAL_NET(\s)".to_string();
     let to = format!(r"\1[$EXTERNAL_NET,!{block}]\2");
-    let text = rule_text(rule);
-    // suricata-update applies it with Python's re.sub; for this pattern the regex crate
-    // agrees (it names groups `${1}` where Python writes `\1`).
-    let re = regex::Regex::new(&from).ok()?;
-    let result = re
-        .replace_all(&text, format!("${{1}}[$$EXTERNAL_NET,!{block}]${{2}}"))
-        .into_owned();
-    let parsed = parse_rule(
-        &result,
-        Origin {
-            path: std::sync::Arc::from("modify.conf"),
-            line: 1,
-        },
-    )
-    .ok()?;
+    let (result, parsed) = apply_edit(rule, &from, &to)?;
     fps.iter()
         .all(|s| {
             matches!(
@@ -519,7 +565,7 @@ pub fn for_cluster(report: &ClusterReport, rules: &RuleChanges) -> Vec<Suggestio
             format!("the rule's authors narrowed rev {rev} against this traffic; other changes in that revision come along"),
         ));
     }
-    if let Some((from, to, result)) = &rules.modify {
+    for (from, to, result) in &rules.modify {
         out.push(mk(
             Change::Modify {
                 gid,
@@ -660,6 +706,13 @@ mod tests {
                 sid: 2009099,
                 from: r"(->\s*)[$]EXTERNAL_NET(\s)".into(),
                 to: r"\1[$EXTERNAL_NET,!224.0.0.0/4]\2".into(),
+                result: String::new(),
+            },
+            Change::Modify {
+                gid: 1,
+                sid: 247,
+                from: r#"(msg:\s*"(?:[^"\\]|\\.)*";)"#.into(),
+                to: r"\1 flow:to_server,established;".into(),
                 result: String::new(),
             },
             Change::Modify {

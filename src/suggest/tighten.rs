@@ -139,26 +139,11 @@ fn candidates(rule: &Rule, fps: &[Sample<'_>]) -> Vec<(&'static str, Rule)> {
         })
     });
     if all_to_client && !has_flow_dir {
-        let tcp = rule
-            .proto
-            .as_deref()
-            .is_some_and(|p| p.eq_ignore_ascii_case("tcp"))
-            || fps.iter().all(|s| s.alert.proto == Some(IpProto::TCP));
-        let words = if tcp {
-            "to_server,established"
-        } else {
-            "to_server"
-        };
-        if let Some(mut r) = with_option(rule, &format!("flow:{words};")) {
-            next(&mut r);
-            out.push((
-                if tcp {
-                    "adds flow:to_server,established so that server responses no longer match"
-                } else {
-                    "adds flow:to_server so that server responses no longer match"
-                },
-                r,
-            ));
+        if let Some(words) = flow_words(rule, fps) {
+            if let Some(mut r) = with_flow(rule, &words) {
+                next(&mut r);
+                out.push((FLOW_PROOF, r));
+            }
         }
     }
     // Link-local multicast destinations.
@@ -187,6 +172,71 @@ fn candidates(rule: &Rule, fps: &[Sample<'_>]) -> Vec<(&'static str, Rule)> {
         }
     }
     out
+}
+
+/// What the flow candidate's proof says it changed.
+const FLOW_PROOF: &str = "restricts flow to to_server so that server responses no longer match";
+
+/// The `flow` value that keeps a rule to what clients send: `to_server`, with `established`
+/// for TCP, and the words the rule's own `flow` had.
+pub fn flow_words(rule: &Rule, fps: &[Sample<'_>]) -> Option<String> {
+    let tcp = rule
+        .proto
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("tcp"))
+        || !fps.is_empty() && fps.iter().all(|s| s.alert.proto == Some(IpProto::TCP));
+    let mut words = vec!["to_server".to_string()];
+    let own = rule.flow().unwrap_or_default();
+    if tcp && !own.iter().any(|w| w == "established" || w == "stateless") {
+        words.push("established".into());
+    }
+    words.extend(own.iter().cloned());
+    Some(words.join(","))
+}
+
+/// The rule with its `flow` option set to `words`: its own `flow` replaced, else a new one
+/// written after `msg`.
+fn with_flow(rule: &Rule, words: &str) -> Option<Rule> {
+    let option = format!("flow:{words};");
+    if rule.options.iter().any(|o| o.name == "flow") {
+        let mut r = rule.clone();
+        r.options.clear();
+        let head = rule_text(&r);
+        let head = head.strip_suffix(" ()")?;
+        let opts: Vec<String> = rule
+            .options
+            .iter()
+            .map(|o| {
+                if o.name == "flow" {
+                    option.clone()
+                } else {
+                    o.render()
+                }
+            })
+            .collect();
+        return parse_rule(
+            &format!("{head} ({})", opts.join(" ")),
+            Origin {
+                path: Arc::from("tightened"),
+                line: 1,
+            },
+        )
+        .ok();
+    }
+    with_option(rule, &option)
+}
+
+/// The suricata-update modify.conf edit (pattern, replacement, in Python's `re` syntax) that
+/// sets the rule's `flow` to `words`: its own `flow` rewritten, else one added after `msg`.
+pub fn flow_edit(rule: &Rule, words: &str) -> (String, String) {
+    if rule.options.iter().any(|o| o.name == "flow") {
+        (r"flow:\s*[^;]*;".to_string(), format!("flow:{words};"))
+    } else {
+        (
+            r#"(msg:\s*"(?:[^"\\]|\\.)*";)"#.to_string(),
+            format!(r"\1 flow:{words};"),
+        )
+    }
 }
 
 /// The rule with one more option, written after `msg` (where rule writers put `flow`), parsed
