@@ -8,18 +8,7 @@ use serde_json::Value;
 fn suggest_json(args: &[&str]) -> Vec<Value> {
     let mut all = vec!["suggest", "--format", "json"];
     all.extend_from_slice(args);
-    let out = fpx(&all, None);
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "fpx failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-        .collect()
+    json_lines(&all)
 }
 
 fn changes<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -37,7 +37,13 @@ pub fn explain_json(inputs: &[&str], extra: &[&str]) -> Vec<serde_json::Value> {
     let mut args = vec!["explain", "--format", "json"];
     args.extend_from_slice(extra);
     args.extend_from_slice(inputs);
-    let out = fpx(&args, None);
+    json_lines(&args)
+}
+
+/// Runs `fpx` with `args` (a JSON-writing command) and returns the parsed lines; fails on
+/// a usage error or a crash.
+pub fn json_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = fpx(args, None);
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
     assert!(
         out.status.code().is_some_and(|c| c <= 1),

@@ -249,6 +249,32 @@ pub struct Alert<'a> {
     pub original: Option<Original<'a>>,
 }
 
+#[cfg(test)]
+impl Alert<'static> {
+    /// A TCP alert from `src`:`sp` to `dst`:`dp` (addresses or sanitised labels), read from
+    /// line 1 of a file "t", for the unit tests of later stages.
+    pub fn between(src: &str, sp: u16, dst: &str, dp: u16, format: InputFormat) -> Alert<'static> {
+        let mut a = Alert::new(
+            Provenance {
+                path: Cow::Borrowed("t"),
+                location: super::Location::Line(1),
+            },
+            format,
+            Timestamp::unparsed(""),
+        );
+        a.proto = Some(super::IpProto::TCP);
+        a.src = Endpoint {
+            host: super::Host::parse(src).into_owned(),
+            port: Some(sp),
+        };
+        a.dest = Endpoint {
+            host: super::Host::parse(dst).into_owned(),
+            port: Some(dp),
+        };
+        a
+    }
+}
+
 impl<'a> Alert<'a> {
     /// An alert with only provenance and format set, for readers to fill in.
     pub fn new(source: Provenance<'a>, format: InputFormat, timestamp: Timestamp<'a>) -> Self {

@@ -472,10 +472,11 @@ impl ScopeOut {
     }
 }
 
+/// An input that could not be read, and why.
 #[derive(Serialize)]
-struct ErrorOut<'a> {
-    path: &'a str,
-    message: &'a str,
+pub(crate) struct ErrorOut<'a> {
+    pub path: &'a str,
+    pub message: &'a str,
 }
 
 /// The root cause of a score: the evidence item it points at.

@@ -341,27 +341,11 @@ impl FlowTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Host, InputFormat, Location, Provenance, Timestamp};
+    use crate::model::InputFormat;
     use std::borrow::Cow;
 
     fn alert(src: &str, sp: u16, dst: &str, dp: u16, flags: &'static str) -> Alert<'static> {
-        let mut a = Alert::new(
-            Provenance {
-                path: Cow::Borrowed("t"),
-                location: Location::Line(1),
-            },
-            InputFormat::Unified2,
-            Timestamp::unparsed(""),
-        );
-        a.proto = Some(IpProto::TCP);
-        a.src = Endpoint {
-            host: Host::parse(src).into_owned(),
-            port: Some(sp),
-        };
-        a.dest = Endpoint {
-            host: Host::parse(dst).into_owned(),
-            port: Some(dp),
-        };
+        let mut a = Alert::between(src, sp, dst, dp, InputFormat::Unified2);
         a.ip.tcp_flags = Some(Cow::Borrowed(flags));
         a
     }

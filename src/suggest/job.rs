@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::explain::{self, ExplainConfig, Outcome, SetupError, Suggested};
 use crate::model::Engine;
 use crate::report::escape::terminal;
-use crate::report::json::{suggestion_out, SuggestionOut};
+use crate::report::json::{suggestion_out, ErrorOut, SuggestionOut};
 use crate::report::Format;
 
 use super::dry_run::{self, DryRun, LineResult};
@@ -589,12 +589,6 @@ struct UserLineOut<'a> {
     risky: Option<u64>,
     never: Option<&'a str>,
     error: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct ErrorOut<'a> {
-    path: &'a str,
-    message: &'a str,
 }
 
 #[derive(Serialize)]

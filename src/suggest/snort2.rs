@@ -10,14 +10,10 @@ use super::{Change, Rendered, Track};
 
 pub fn render(c: &Change) -> Option<Rendered> {
     let r = |file, lines| Some(Rendered::new(Engine::Snort2, file, lines));
-    let sides = |t: Option<Track>| match t {
-        Some(Track::ByEither) => vec![Some(Track::BySrc), Some(Track::ByDst)],
-        other => vec![other],
-    };
     match c {
         Change::Suppress { gid, sid, scope } => r(
             "threshold.conf",
-            sides(scope.track)
+            Track::one_per_line(scope.track)
                 .into_iter()
                 .map(|t| suppress_line(*gid, *sid, t, &scope.addr_text()))
                 .collect(),
@@ -30,7 +26,7 @@ pub fn render(c: &Change) -> Option<Rendered> {
             seconds,
         } => r(
             "threshold.conf",
-            sides(Some(*track))
+            Track::one_per_line(Some(*track))
                 .into_iter()
                 .flatten()
                 .map(|t| {

@@ -21,10 +21,6 @@ fn lua_str(s: &str) -> String {
 }
 
 pub fn render(c: &Change) -> Option<Rendered> {
-    let sides = |t: Option<Track>| match t {
-        Some(Track::ByEither) => vec![Some(Track::BySrc), Some(Track::ByDst)],
-        other => vec![other],
-    };
     let entries = |table: &'static str, lines: Vec<String>| {
         Some(Rendered {
             engine: Engine::Snort3,
@@ -36,7 +32,7 @@ pub fn render(c: &Change) -> Option<Rendered> {
     match c {
         Change::Suppress { gid, sid, scope } => entries(
             "suppress",
-            sides(scope.track)
+            Track::one_per_line(scope.track)
                 .into_iter()
                 .map(|t| match t {
                     Some(t) => format!(
@@ -56,7 +52,7 @@ pub fn render(c: &Change) -> Option<Rendered> {
             seconds,
         } => entries(
             "event_filter",
-            sides(Some(*track))
+            Track::one_per_line(Some(*track))
                 .into_iter()
                 .flatten()
                 .map(|t| {

@@ -266,7 +266,7 @@ fn with_option(rule: &Rule, option: &str) -> Option<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Endpoint, Host, InputFormat, Location, Provenance, Timestamp};
+    use crate::model::InputFormat;
     use std::borrow::Cow;
 
     fn rule(t: &str) -> Rule {
@@ -288,23 +288,7 @@ mod tests {
         payload: &[u8],
         dir: Direction,
     ) -> Alert<'static> {
-        let mut a = Alert::new(
-            Provenance {
-                path: Cow::Borrowed("t"),
-                location: Location::Line(1),
-            },
-            InputFormat::Eve,
-            Timestamp::unparsed(""),
-        );
-        a.proto = Some(IpProto::TCP);
-        a.src = Endpoint {
-            host: Host::parse(src).into_owned(),
-            port: Some(sp),
-        };
-        a.dest = Endpoint {
-            host: Host::parse(dst).into_owned(),
-            port: Some(dp),
-        };
+        let mut a = Alert::between(src, sp, dst, dp, InputFormat::Eve);
         a.payload = Some(Cow::Owned(payload.to_vec()));
         a.direction = Some(dir);
         a
