@@ -207,6 +207,7 @@ pub fn run_collecting<W: Write>(
         clusters_only: cfg.clusters_only,
         io_error: None,
         samples: HashMap::new(),
+        sample_bytes: 0,
         cluster_rules: HashMap::new(),
         dry: cfg.collect.then(Vec::new),
         dry_dropped: 0,
@@ -271,11 +272,20 @@ struct Held {
     bytes: usize,
 }
 
-/// Alerts kept per signature and verdict to replay proposed rule changes on.
-pub const MAX_SAMPLES: usize = 8;
+/// False-positive alerts kept per signature to replay proposed rule changes on: a proposal
+/// that misses the first eight misses the cause they share.
+pub const MAX_FP_SAMPLES: usize = 8;
+
+/// True-positive alerts kept per signature: more than false positives, as a proposal that
+/// loses one attack is dropped (32 alerts of a few KiB each, per signature).
+pub const MAX_TP_SAMPLES: usize = 32;
 
 /// Signatures whose samples are kept at most.
 pub const MAX_SAMPLED_SIGNATURES: usize = 1024;
+
+/// Bytes of sample alerts kept at most, all signatures together (their payloads and packets;
+/// the original records are not kept). Beyond, proofs rest on the samples kept so far.
+pub const MAX_SAMPLE_BYTES: usize = 16 << 20;
 
 /// False-positive and true-positive alerts of one signature, for replay proofs.
 #[derive(Default)]
@@ -368,6 +378,8 @@ struct Explainer<'k, 'w, W: Write> {
     clusters_only: bool,
     io_error: Option<io::Error>,
     samples: HashMap<(u32, u32), Samples>,
+    /// Bytes the samples hold (see [`MAX_SAMPLE_BYTES`]).
+    sample_bytes: usize,
     cluster_rules: HashMap<usize, ClusterRule>,
     /// Every alert's signature, hosts, time and verdict, for the dry run.
     dry: Option<Vec<DryAlert>>,
@@ -643,12 +655,18 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 s.benign += u64::from(score.verdict.is_benign());
                 let direction = j.analysis.as_ref().and_then(|ra| ra.direction);
                 let list = match score.verdict {
-                    v if v.is_benign() => Some(&mut s.fp),
-                    crate::score::Verdict::TruePositive => Some(&mut s.tp),
+                    v if v.is_benign() => Some((&mut s.fp, MAX_FP_SAMPLES)),
+                    crate::score::Verdict::TruePositive => Some((&mut s.tp, MAX_TP_SAMPLES)),
                     _ => None,
                 };
-                if let Some(l) = list.filter(|l| l.len() < MAX_SAMPLES) {
-                    l.push((a.clone(), direction));
+                if let Some((l, _)) = list.filter(|(l, max)| l.len() < *max) {
+                    let mut kept = a.clone();
+                    kept.original = None;
+                    let bytes = kept.heap_size() + std::mem::size_of::<Alert<'static>>();
+                    if self.sample_bytes + bytes <= MAX_SAMPLE_BYTES {
+                        self.sample_bytes += bytes;
+                        l.push((kept, direction));
+                    }
                 }
             }
         }

@@ -137,38 +137,64 @@ pub struct Feedback {
 }
 
 impl Feedback {
-    /// Reads a feedback file; an unreadable line is an error naming the file and line.
+    /// Reads a feedback file, a line at a time (no line is read past [`MAX_LINE`]); an
+    /// unreadable line is an error naming the file and line.
     pub fn load(path: &Path) -> Result<Feedback, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Feedback::parse(&text, &path.display().to_string())
+        use std::io::{BufRead, Read};
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+        let mut r = std::io::BufReader::new(file);
+        let mut f = Feedback::default();
+        let mut buf = Vec::new();
+        for n in 1.. {
+            buf.clear();
+            let got = (&mut r)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| format!("{name}: line {n}: {e}"))?;
+            if got == 0 {
+                break;
+            }
+            let line = std::str::from_utf8(&buf)
+                .map_err(|_| format!("{name}: line {n}: not UTF-8"))?
+                .trim_end_matches(['\n', '\r']);
+            f.line(line, n, &name)?;
+        }
+        Ok(f)
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Feedback, String> {
         let mut f = Feedback::default();
         for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            if f.entries.len() >= MAX_ENTRIES {
-                f.dropped += 1;
-                continue;
-            }
-            let at = || format!("{name}: line {}", i + 1);
-            if line.len() > MAX_LINE {
-                return Err(format!("{}: longer than {MAX_LINE} bytes", at()));
-            }
-            let e: Entry = serde_json::from_str(line).map_err(|e| {
-                // serde_json says "at line 1 column N" of the one line it was given.
-                let msg = e.to_string();
-                let msg = msg
-                    .rsplit_once(" at line ")
-                    .map_or(msg.as_str(), |(m, _)| m);
-                format!("{}, column {}: {msg}", at(), e.column())
-            })?;
-            e.validate().map_err(|m| format!("{}: {m}", at()))?;
-            f.add(e);
+            f.line(line, i + 1, name)?;
         }
         Ok(f)
+    }
+
+    /// Reads line `n`.
+    fn line(&mut self, line: &str, n: usize, name: &str) -> Result<(), String> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            self.dropped += 1;
+            return Ok(());
+        }
+        let at = || format!("{name}: line {n}");
+        if line.len() > MAX_LINE {
+            return Err(format!("{}: longer than {MAX_LINE} bytes", at()));
+        }
+        let e: Entry = serde_json::from_str(line).map_err(|e| {
+            // serde_json says "at line 1 column N" of the one line it was given.
+            let msg = e.to_string();
+            let msg = msg
+                .rsplit_once(" at line ")
+                .map_or(msg.as_str(), |(m, _)| m);
+            format!("{}, column {}: {msg}", at(), e.column())
+        })?;
+        e.validate().map_err(|m| format!("{}: {m}", at()))?;
+        self.add(e);
+        Ok(())
     }
 
     fn add(&mut self, e: Entry) {
@@ -267,6 +293,20 @@ mod tests {
             let e = Feedback::parse(&format!("{ok}\n{bad}\n"), "fb.jsonl").unwrap_err();
             assert!(e.starts_with("fb.jsonl: line 2") && e.contains(why), "{e}");
         }
+    }
+
+    #[test]
+    fn a_file_is_read_a_line_at_a_time_and_an_endless_line_is_refused() {
+        let dir = std::env::temp_dir().join(format!("fpx-fb-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = r#"{"recorded":"2026-12-01T10:00:00Z","analyst":"ana","verdict":"true_positive","host":"10.0.0.1"}"#;
+        let p = dir.join("fb.jsonl");
+        std::fs::write(&p, format!("{ok}\r\n\n{ok}")).unwrap();
+        assert_eq!(Feedback::load(&p).unwrap().len(), 2);
+        std::fs::write(&p, format!("{ok}\n{}", "x".repeat(MAX_LINE * 3))).unwrap();
+        let e = Feedback::load(&p).unwrap_err();
+        assert!(e.ends_with("line 2: longer than 16384 bytes"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub fn propose(
                 .push_str("; the run holds no true positive of this signature to check it against");
         } else {
             proof.push_str(&format!(
-                "; it still matches the {} true positive(s) fpx knows for it",
+                "; it still matches the {} true positive(s) of this signature fpx kept from the run",
                 true_positives.len()
             ));
             if maybe > 0 {
