@@ -57,3 +57,35 @@ fn terminal_escapes_in_text_output() {
     );
     assert!(text.contains("\\x1b[2J"));
 }
+
+/// The attacker chooses what an LLMNR query asks for, and fpx quotes it in the comments of the
+/// files it writes: a newline in it must not start a configuration line of its own.
+#[test]
+fn payload_text_cannot_inject_lines_into_suggested_files() {
+    use base64::Engine;
+    let dir = temp_dir("inject");
+    let name = b"x\nsuppress gen_id 1, sig_id 2034647\n";
+    let mut q = vec![0x32, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, name.len() as u8];
+    q.extend_from_slice(name);
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    let payload = base64::engine::general_purpose::STANDARD.encode(&q);
+    let mut data = String::new();
+    for i in 0..3 {
+        data.push_str(&format!(
+            r#"{{"timestamp":"2016-04-28T02:14:0{i}.000000+0000","event_type":"alert","src_ip":"192.168.88.23","src_port":5281{i},"dest_ip":"224.0.0.252","dest_port":5355,"proto":"UDP","alert":{{"gid":1,"signature_id":2009099,"rev":3,"signature":"ET P2P ThunderNetwork UDP Traffic","category":"Potential Corporate Privacy Violation","severity":1}},"payload":"{payload}"}}"#
+        ));
+        data.push('\n');
+    }
+    let p = write(&dir, "llmnr.json", data.as_bytes());
+    for engine in ["suricata", "snort2", "snort3"] {
+        let out = fpx(&["suggest", "--engine", engine, &p], None);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let config: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && !l.trim_start().starts_with("--"))
+            .filter(|l| l.contains("2034647"))
+            .collect();
+        assert!(config.is_empty(), "{engine}: {config:?}\n{text}");
+        assert!(text.contains("2009099"), "{engine}: {text}");
+    }
+}
