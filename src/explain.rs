@@ -300,7 +300,7 @@ struct Samples {
 /// The rule of a cluster's members and the later revision that excludes their traffic.
 #[derive(Clone, Default)]
 struct ClusterRule {
-    rule: Option<Rule>,
+    rule: Option<std::sync::Arc<Rule>>,
     update: Option<(u32, String)>,
     /// The root cause of its first member judged benign, and of its first judged an attack.
     cause: Option<String>,
@@ -339,11 +339,11 @@ fn as_samples<'a>(v: Option<&'a [(Alert<'static>, Option<Direction>)]>) -> Vec<S
 }
 
 /// An alert judged on its own evidence, waiting for its cluster's.
-struct Judged<'s> {
+struct Judged {
     index: u64,
     alert: Alert<'static>,
     dissection: Dissection,
-    analysis: Option<RuleAnalysis<'s>>,
+    analysis: Option<RuleAnalysis>,
     signature: Option<SignatureInfo>,
     evidence: Vec<Evidence>,
     intent: Option<String>,
@@ -353,8 +353,8 @@ struct Judged<'s> {
 }
 
 /// An alert scored with its cluster's evidence, ready to print.
-struct Final<'s> {
-    j: Judged<'s>,
+struct Final {
+    j: Judged,
     evidence: Vec<Evidence>,
     score: Score,
 }
@@ -405,7 +405,7 @@ fn signature_info(k: &KnownSignature) -> SignatureInfo {
 }
 
 /// What fpx knows about the signature from the rule it analyses.
-fn rule_signature_info(ra: &RuleAnalysis<'_>) -> SignatureInfo {
+fn rule_signature_info(ra: &RuleAnalysis) -> SignatureInfo {
     let r = &ra.rule;
     SignatureInfo {
         msg: r.msg.clone(),
@@ -430,7 +430,7 @@ fn rule_signature_info(ra: &RuleAnalysis<'_>) -> SignatureInfo {
 impl<'k, W: Write> Explainer<'k, '_, W> {
     /// Judges an alert on its own evidence (with what the state holds about its flow and
     /// hosts) and adds it to its cluster.
-    fn judge(&mut self, h: Held) -> Judged<'k> {
+    fn judge(&mut self, h: Held) -> Judged {
         let alert = h.alert;
         let kb = self.kb;
         let continuation = self
@@ -606,7 +606,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
     /// lists them), open when its cluster's explanations conflict.
     fn final_score(
         &self,
-        j: &Judged<'k>,
+        j: &Judged,
         report: Option<&ClusterReport>,
         evidence: &[impl std::borrow::Borrow<Evidence>],
     ) -> Score {
@@ -619,7 +619,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
 
     /// Keeps what later stages need of a judged alert: samples of its signature for replay
     /// proofs, its cluster's rule, and (for a dry run) its signature, hosts and verdict.
-    fn remember(&mut self, j: &Judged<'_>, score: &Score, evidence: &[&Evidence]) {
+    fn remember(&mut self, j: &Judged, score: &Score, evidence: &[&Evidence]) {
         let a = &j.alert;
         let slot = self.state.clusters.resolve(j.slot);
         let cause = || {
@@ -639,7 +639,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         if let Some(ra) = &j.analysis {
             let info = self.cluster_rules.entry(slot).or_default();
             if info.rule.is_none() {
-                info.rule = Some(ra.rule.clone().into_owned());
+                info.rule = Some(ra.rule.clone());
                 info.update = ra
                     .later
                     .as_ref()
@@ -704,7 +704,13 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         let fps = as_samples(samples.map(|s| s.fp.as_slice()));
         let tps = as_samples(samples.map(|s| s.tp.as_slice()));
         let mut changes = if r.score.verdict.is_benign() {
-            RuleChanges::for_rule(info.rule.as_ref(), info.update, &fps, &tps, &self.sigs.vars)
+            RuleChanges::for_rule(
+                info.rule.as_deref(),
+                info.update,
+                &fps,
+                &tps,
+                &self.sigs.vars,
+            )
         } else {
             RuleChanges::default()
         };
@@ -714,7 +720,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
 
     fn print_alert(
         &mut self,
-        f: Final<'_>,
+        f: Final,
         report: Option<&ClusterReport>,
         provisional: bool,
     ) -> io::Result<()> {

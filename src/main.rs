@@ -76,21 +76,20 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let report = fpx::signature::lint_paths(&paths);
             let mut out = io::BufWriter::new(io::stdout().lock());
             // Rule files are text from elsewhere: each line is escaped for the terminal.
-            let text = report.to_string();
-            let written = text
-                .lines()
-                .try_for_each(|l| writeln!(out, "{}", fpx::report::escape::terminal(l)))
-                .and_then(|()| out.flush());
+            let written = fpx::signature::lint::lint_paths_streaming(&paths, &mut |l| {
+                writeln!(out, "{}", fpx::report::escape::terminal(l))
+            })
+            .and_then(|report| out.flush().map(|()| report));
             match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     eprintln!("fpx: writing output: {e}");
                     ExitCode::from(1)
                 }
-                _ if report.errors() > 0 => ExitCode::from(1),
-                _ => ExitCode::SUCCESS,
+                Err(_) => ExitCode::SUCCESS,
+                Ok(report) if report.errors() > 0 => ExitCode::from(1),
+                Ok(_) => ExitCode::SUCCESS,
             }
         }
         Command::Facts => {

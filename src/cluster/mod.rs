@@ -221,9 +221,13 @@ pub fn check_records(origin: &str, what: &str, records: &[String]) -> Result<(),
 pub fn load_rules(dir: Option<&Path>) -> Result<ClusterBooks, String> {
     let text = |name: &str, embedded: &'static str| -> Result<(String, String), String> {
         match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-            Some(p) => std::fs::read_to_string(&p)
-                .map(|t| (p.display().to_string(), t))
-                .map_err(|e| format!("{}: {e}", p.display())),
+            Some(p) => crate::input::limits::read_text(
+                &p,
+                crate::input::limits::MAX_TOML_FILE,
+                "rule file",
+            )
+            .map(|t| (p.display().to_string(), t))
+            .map_err(|e| format!("{}: {e}", p.display())),
             None => Ok((format!("rules/{name}"), embedded.to_string())),
         }
     };

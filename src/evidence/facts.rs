@@ -768,7 +768,7 @@ fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &Signatur
 
 /// Adds the facts of the analysed rule to facts already computed by [`compute`]: the replay's
 /// matches replace the `match.*` facts that [`compute`] estimated from the contents alone.
-pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &RuleAnalysis<'_>) {
+pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &RuleAnalysis) {
     let r = &ra.rule;
     out.s("rule.source", r.origin.to_string());
     out.s("rule.chosen_by", ra.chosen_by.as_str());

@@ -67,7 +67,12 @@ pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
     for (name, text) in FILES {
         match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
             Some(p) => {
-                let t = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let t = crate::input::limits::read_text(
+                    &p,
+                    crate::input::limits::MAX_TOML_FILE,
+                    "rule file",
+                )
+                .map_err(|e| format!("{}: {e}", p.display()))?;
                 book.add_file(&p.display().to_string(), &t)?;
             }
             None => book.add_file(&format!("rules/{name}"), text)?,
@@ -90,7 +95,12 @@ pub fn load_rules(dir: Option<&Path>) -> Result<RuleBook, String> {
             .collect();
         extra.sort();
         for p in extra {
-            let t = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let t = crate::input::limits::read_text(
+                &p,
+                crate::input::limits::MAX_TOML_FILE,
+                "rule file",
+            )
+            .map_err(|e| format!("{}: {e}", p.display()))?;
             book.add_file(&p.display().to_string(), &t)?;
         }
     }

@@ -11,6 +11,7 @@ pub mod eve;
 pub mod fast;
 pub mod full;
 pub mod ipchains;
+pub mod limits;
 pub mod logline;
 pub mod netfilter;
 pub mod open;

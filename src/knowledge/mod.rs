@@ -238,9 +238,14 @@ impl Knowledge {
         for (name, embedded) in FILES {
             let (text, origin) = match dir.map(|d| d.join(name)) {
                 Some(p) if p.is_file() => {
-                    let t = std::fs::read_to_string(&p).map_err(|source| KnowledgeError::Io {
+                    let t = crate::input::limits::read_text(
+                        &p,
+                        crate::input::limits::MAX_TOML_FILE,
+                        "knowledge file",
+                    )
+                    .map_err(|m| KnowledgeError::Io {
                         file: p.display().to_string(),
-                        source,
+                        source: std::io::Error::other(m),
                     })?;
                     (t, p.display().to_string())
                 }

@@ -194,7 +194,7 @@ struct RuleOut<'a> {
     matches: Vec<[usize; 2]>,
 }
 
-fn rule_out<'a>(ra: &'a RuleAnalysis<'_>, e: &Explained<'_, '_>) -> RuleOut<'a> {
+fn rule_out<'a>(ra: &'a RuleAnalysis, e: &Explained<'_, '_>) -> RuleOut<'a> {
     let d = e.dissection;
     RuleOut {
         source: ra.rule.origin.to_string(),

@@ -23,7 +23,7 @@ pub struct Explained<'e, 'a> {
     pub dissection: &'e Dissection,
     pub signature: Option<&'e SignatureInfo>,
     /// The rule fpx analysed for the alert (from `--rules` or the EVE `alert.rule`).
-    pub rule: Option<&'e RuleAnalysis<'e>>,
+    pub rule: Option<&'e RuleAnalysis>,
     pub evidence: &'e [Evidence],
     pub score: &'e Score,
     pub intent: Option<&'e str>,

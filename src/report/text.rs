@@ -153,7 +153,7 @@ impl<W: Write> TextPrinter<W> {
         writeln!(self.out)
     }
 
-    fn rule_view(&mut self, e: &Explained<'_, '_>, ra: &RuleAnalysis<'_>) -> io::Result<()> {
+    fn rule_view(&mut self, e: &Explained<'_, '_>, ra: &RuleAnalysis) -> io::Result<()> {
         let o = &mut self.out;
         let d = e.dissection;
         let payload = e.alert.payload.as_deref();

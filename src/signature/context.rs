@@ -20,6 +20,7 @@ use super::replay::{replay, Chance, Outcome, Replay, ReplayInput};
 use super::vars::{HeaderMatch, Vars};
 use super::{Origin, RuleSet, SignatureError};
 use crate::dissect::{Dissection, FieldClass};
+use crate::input::limits::{MAX_CONFIG_FILE, MAX_MAP_FILE};
 use crate::knowledge::Knowledge;
 use crate::model::{Alert, Direction};
 
@@ -94,8 +95,8 @@ pub struct ContentMatch {
 
 /// A later revision of the analysed rule in the given sets.
 #[derive(Clone, Debug)]
-pub struct LaterRevision<'s> {
-    pub rule: &'s Rule,
+pub struct LaterRevision {
+    pub rule: Arc<Rule>,
     /// What it changed against the analysed rule, as `diff_rules` words it.
     pub changes: Vec<String>,
     /// Why its header or flow would not match this alert, when they would not.
@@ -104,8 +105,8 @@ pub struct LaterRevision<'s> {
 
 /// The rule behind one alert, replayed and judged.
 #[derive(Clone, Debug)]
-pub struct RuleAnalysis<'s> {
-    pub rule: Cow<'s, Rule>,
+pub struct RuleAnalysis {
+    pub rule: Arc<Rule>,
     pub chosen_by: ChosenBy,
     /// How chosen_by came about, in words.
     pub chosen_why: String,
@@ -117,7 +118,7 @@ pub struct RuleAnalysis<'s> {
     pub header: Option<HeaderMatch>,
     /// Why the analysed rule's header or flow would not match this alert, when they would not.
     pub exclusion: Option<String>,
-    pub later: Option<LaterRevision<'s>>,
+    pub later: Option<LaterRevision>,
     pub weaknesses: Vec<Finding>,
     /// The rule's references as links (reference.config prefixes; `url` references as is).
     pub references: Vec<String>,
@@ -146,7 +147,7 @@ impl SignatureContext {
         }
         ctx.warnings.extend(syntax);
         for p in &cfg.msg_maps {
-            let text = read(p)?;
+            let text = read(p, MAX_MAP_FILE, "sid-msg.map")?;
             let kind = if p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().contains("gen-msg"))
@@ -169,17 +170,23 @@ impl SignatureContext {
             v.dedup();
         }
         if let Some(p) = &cfg.classification {
-            let (c, errs) = Classifications::parse(&read(p)?, &p.display().to_string());
+            let (c, errs) = Classifications::parse(
+                &read(p, MAX_MAP_FILE, "classification.config")?,
+                &p.display().to_string(),
+            );
             ctx.classifications = c;
             ctx.warnings.extend(errs);
         }
         if let Some(p) = &cfg.reference {
-            let (r, errs) = References::parse(&read(p)?, &p.display().to_string());
+            let (r, errs) = References::parse(
+                &read(p, MAX_MAP_FILE, "reference.config")?,
+                &p.display().to_string(),
+            );
             ctx.references = r;
             ctx.warnings.extend(errs);
         }
         if let Some(p) = &cfg.vars {
-            let text = read(p)?;
+            let text = read(p, MAX_CONFIG_FILE, "variables file")?;
             let name = p.display().to_string();
             let yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml")
                 || text.lines().any(|l| l.trim_end() == "vars:");
@@ -282,7 +289,7 @@ impl SignatureContext {
     /// for different rules are told apart so. Among the rest, enabled rules come before rules
     /// commented out, which are taken only when nothing else is left; within a revision, a rule
     /// whose header fits the alert comes first.
-    fn candidates<'s>(&'s self, alert: &Alert<'_>, kb: &Knowledge) -> Vec<&'s Rule> {
+    fn candidates(&self, alert: &Alert<'_>, kb: &Knowledge) -> Vec<Arc<Rule>> {
         let Some(sid) = alert.sid else {
             return Vec::new();
         };
@@ -290,7 +297,7 @@ impl SignatureContext {
             (Some(k), Some(t)) => kb.rule_protocol_fits(k, t) != Some(false),
             _ => true,
         };
-        let mut revs: Vec<&Rule> = self
+        let mut revs: Vec<Arc<Rule>> = self
             .set
             .lookup(alert.gid, sid)
             .into_iter()
@@ -315,7 +322,7 @@ impl SignatureContext {
         dis: &Dissection,
         sid_from: Option<&'static str>,
         kb: &Knowledge,
-    ) -> Option<RuleAnalysis<'_>> {
+    ) -> Option<RuleAnalysis> {
         let revs = self.candidates(alert, kb);
         let eve = alert
             .rule
@@ -330,7 +337,7 @@ impl SignatureContext {
             });
         let (rule, chosen_by, chosen_why) = match eve {
             Some(r) => (
-                Cow::Owned(r),
+                Arc::new(r),
                 ChosenBy::EveRule,
                 "the rule text the sensor logged with the alert".to_string(),
             ),
@@ -344,7 +351,7 @@ impl SignatureContext {
                         r.origin
                     );
                 }
-                (Cow::Borrowed(r), by, why)
+                (r.clone(), by, why)
             }
         };
         let direction = alert.direction.or(match dis.is_response {
@@ -372,7 +379,7 @@ impl SignatureContext {
                     None
                 };
                 LaterRevision {
-                    rule: l,
+                    rule: l.clone(),
                     changes,
                     exclusion: ex,
                 }
@@ -521,7 +528,7 @@ fn content_match(
 
 /// The revision to analyse: exact gid:sid:rev, else the highest not above the alert's, else
 /// the latest.
-fn choose<'s>(revs: &[&'s Rule], rev: Option<u32>) -> Option<(&'s Rule, ChosenBy, String)> {
+fn choose(revs: &[Arc<Rule>], rev: Option<u32>) -> Option<(&Arc<Rule>, ChosenBy, String)> {
     let latest = latest(revs)?;
     let Some(want) = rev else {
         return Some((
@@ -568,21 +575,19 @@ fn show_rev(r: Option<u32>) -> String {
 }
 
 /// The highest revision, its enabled copy first.
-fn latest<'s>(revs: &[&'s Rule]) -> Option<&'s Rule> {
+fn latest(revs: &[Arc<Rule>]) -> Option<&Arc<Rule>> {
     let top = revs.iter().map(|r| r.rev).max()?;
-    revs.iter().find(|r| r.rev == top).copied()
+    revs.iter().find(|r| r.rev == top)
 }
 
-fn read(p: &Path) -> Result<String, SignatureError> {
-    std::fs::read(p)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .map_err(|source| SignatureError::Io {
-            path: p.display().to_string(),
-            source,
-        })
+fn read(p: &Path, max: u64, what: &str) -> Result<String, SignatureError> {
+    crate::input::limits::read_text(p, max, what).map_err(|m| SignatureError::Io {
+        path: p.display().to_string(),
+        source: std::io::Error::other(m),
+    })
 }
 
-impl RuleAnalysis<'_> {
+impl RuleAnalysis {
     /// The rule as text, from its parsed parts (the header, then every option as written).
     pub fn rule_text(&self) -> String {
         rule_text(&self.rule)
@@ -863,7 +868,8 @@ mod tests {
         assert_eq!((r.rev, by), (Some(4), ChosenBy::Latest));
         assert!(why.contains("does not say"), "{why}");
         let s1 = set("alert tcp any any -> any 1 (msg:\"M\"; sid:9; rev:4;)\n");
-        let (r, by, _) = choose(&s1.lookup(1, 9), Some(2)).unwrap();
+        let revs = s1.lookup(1, 9);
+        let (r, by, _) = choose(&revs, Some(2)).unwrap();
         assert_eq!((r.rev, by), (Some(4), ChosenBy::Latest));
         assert!(choose(&[], Some(1)).is_none());
     }
@@ -1004,7 +1010,7 @@ mod tests {
     fn rule_text_round_trips_through_the_parser() {
         let text = "alert udp $HOME_NET 1024:65535 -> [$EXTERNAL_NET,!224.0.0.0/4] 1024:65535 (msg:\"X\"; dsize:<38; content:\"|32 00 00 00|\"; depth:4; sid:5; rev:4;)";
         let s = set(text);
-        let r = &s.rules[0];
+        let r = &s.iter().next().unwrap();
         let again = rule_text(r);
         let back = parse_rule(
             &again,

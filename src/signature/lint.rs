@@ -61,6 +61,8 @@ pub struct LintReport {
     pub files: usize,
     /// Options kept verbatim because fpx does not know them.
     pub unknown_options: usize,
+    /// Findings by weakness.
+    pub by_kind: BTreeMap<&'static str, usize>,
 }
 
 impl LintReport {
@@ -78,23 +80,35 @@ pub fn lint_paths(paths: &[PathBuf]) -> LintReport {
 
 /// Lints a loaded set (taking its errors into the report).
 pub fn lint_set(set: RuleSet) -> LintReport {
-    let mut report = LintReport {
-        rules: set.rules.len(),
-        disabled: set.disabled(),
-        files: set.files,
-        unknown_options: set.rules.iter().map(|r| r.unknown_options).sum(),
-        ..LintReport::default()
-    };
-    for r in &set.rules {
-        weaknesses(r, &mut report.findings);
+    let mut report = LintReport::default();
+    let mut findings = Vec::new();
+    lint_each(set, &mut report, &mut |f| findings.push(f));
+    report.findings = findings;
+    report
+}
+
+/// Lints a set, handing each finding to `found` as it is made (so that a million rules are
+/// never held parsed, nor their findings); the rest of the report is returned.
+pub fn lint_each(set: RuleSet, report: &mut LintReport, found: &mut dyn FnMut(Finding)) {
+    report.rules = set.len();
+    report.disabled = set.disabled();
+    report.files = set.files_read;
+    report.unknown_options = set.unknown_options;
+    let mut mine = Vec::new();
+    for r in set.iter() {
+        weaknesses(&r, &mut mine);
+        for f in mine.drain(..) {
+            *report.by_kind.entry(f.weakness.0).or_default() += 1;
+            found(f);
+        }
     }
     let mut keys: Vec<(u32, u32)> = set.signatures().collect();
     keys.sort_unstable();
     for (gid, sid) in keys {
-        let revs = set.lookup(gid, sid);
+        let revs = set.lookup_once(gid, sid);
         // One rule per revision: the first (enabled before disabled).
         let mut distinct: Vec<&Rule> = Vec::new();
-        for r in revs {
+        for r in &revs {
             if distinct.last().is_none_or(|l| l.rev != r.rev) {
                 distinct.push(r);
             }
@@ -113,7 +127,6 @@ pub fn lint_set(set: RuleSet) -> LintReport {
         }
     }
     report.errors = set.errors;
-    report
 }
 
 fn finding(r: &Rule, weakness: Weakness, message: String) -> Finding {
@@ -411,53 +424,94 @@ pub fn diff_rules(old: &Rule, new: &Rule) -> Vec<String> {
     out
 }
 
-impl fmt::Display for LintReport {
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.errors {
-            writeln!(f, "error: {e}")?;
-        }
-        for x in &self.findings {
-            let sid = x.sid.map_or_else(|| "?".into(), |s| s.to_string());
-            let rev = x.rev.map_or_else(|| "?".into(), |s| s.to_string());
-            writeln!(
-                f,
-                "{}: {}:{}:{}: {}: {}",
-                x.origin, x.gid, sid, rev, x.weakness.0, x.message
-            )?;
-        }
+        let sid = self.sid.map_or_else(|| "?".into(), |s| s.to_string());
+        let rev = self.rev.map_or_else(|| "?".into(), |s| s.to_string());
+        write!(
+            f,
+            "{}: {}:{}:{}: {}: {}",
+            self.origin, self.gid, sid, rev, self.weakness.0, self.message
+        )
+    }
+}
+
+impl LintReport {
+    /// What follows the findings: the revision diffs, the counts by weakness and the totals.
+    pub fn tail(&self) -> String {
+        use std::fmt::Write as _;
+        let mut f = String::new();
         for d in &self.revisions {
             let changes = if d.changes.is_empty() {
                 "no change to what it matches".to_string()
             } else {
                 d.changes.join("; ")
             };
-            writeln!(
+            let _ = writeln!(
                 f,
                 "{}:{} rev {} ({}) -> rev {} ({}): {}",
                 d.gid, d.sid, d.old_rev, d.old_origin, d.new_rev, d.new_origin, changes
-            )?;
+            );
         }
-        let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-        for x in &self.findings {
-            *by_kind.entry(x.weakness.0).or_default() += 1;
+        if !self.by_kind.is_empty() {
+            let parts: Vec<String> = self
+                .by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            let _ = writeln!(f, "weaknesses: {}", parts.join(", "));
         }
-        if !by_kind.is_empty() {
-            let parts: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            writeln!(f, "weaknesses: {}", parts.join(", "))?;
-        }
-        writeln!(
+        let _ = writeln!(
             f,
             "{} files, {} options kept verbatim (not known to fpx)",
             self.files, self.unknown_options
-        )?;
-        writeln!(
+        );
+        let _ = writeln!(
             f,
             "parsed {} rules ({} disabled), {} errors",
             self.rules,
             self.disabled,
             self.errors()
-        )
+        );
+        f
     }
+}
+
+impl fmt::Display for LintReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.errors {
+            writeln!(f, "error: {e}")?;
+        }
+        for x in &self.findings {
+            writeln!(f, "{x}")?;
+        }
+        f.write_str(&self.tail())
+    }
+}
+
+/// Lints rule files and folders, writing each line as it is found through `line` (the
+/// caller escapes it for its terminal): errors, findings, then the tail. Returns the report
+/// without its findings.
+pub fn lint_paths_streaming(
+    paths: &[PathBuf],
+    line: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<LintReport> {
+    let set = RuleSet::load(paths);
+    for e in &set.errors {
+        line(&format!("error: {e}"))?;
+    }
+    let mut report = LintReport::default();
+    let mut result = Ok(());
+    lint_each(set, &mut report, &mut |f| {
+        if result.is_ok() {
+            result = line(&f.to_string());
+        }
+    });
+    result?;
+    for l in report.tail().lines() {
+        line(l)?;
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //!
 //! Pure parsing lives here; what a parsed rule means for an alert lives in `vars` and `replay`.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -444,17 +445,23 @@ pub struct ParsedFile {
     pub commented_non_rules: usize,
 }
 
-/// Parses the text of a rules file. `path` names it in origins and errors.
-pub fn parse_rules(text: &str, path: &str) -> ParsedFile {
-    let path: Arc<str> = Arc::from(path);
-    let mut out = ParsedFile::default();
+/// One rule as a rules file holds it: its first line, whether it is commented out, and its
+/// text with backslash continuations joined (borrowed from the file when it is one line).
+#[derive(Clone, Debug)]
+pub struct LogicalRule<'t> {
+    pub line: u64,
+    pub disabled: bool,
+    pub text: Cow<'t, str>,
+    /// Longer than [`MAX_RULE_LEN`]: `text` is then empty.
+    pub too_long: bool,
+}
+
+/// The rules of a file's text, before parsing: blank lines and comments that do not start
+/// like a rule are left out, continuation lines joined.
+pub fn logical_rules(text: &str) -> impl Iterator<Item = LogicalRule<'_>> {
     let mut lines = text.lines().enumerate().peekable();
-    while let Some((idx, raw)) = lines.next() {
-        let line_no = idx as u64 + 1;
-        let origin = Origin {
-            path: path.clone(),
-            line: line_no,
-        };
+    std::iter::from_fn(move || loop {
+        let (idx, raw) = lines.next()?;
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             continue;
@@ -466,13 +473,24 @@ pub fn parse_rules(text: &str, path: &str) -> ParsedFile {
         if disabled && !starts_with_action(body) {
             continue;
         }
-        // Join backslash continuations.
+        let line = idx as u64 + 1;
+        let first = body.trim_end();
+        if !first.ends_with('\\') {
+            let too_long = first.len() > MAX_RULE_LEN;
+            return Some(LogicalRule {
+                line,
+                disabled,
+                text: Cow::Borrowed(if too_long { "" } else { first }),
+                too_long,
+            });
+        }
+        // Join backslash continuations; past the limit, continuation lines are still
+        // consumed but no longer kept.
         let mut logical = String::new();
-        let mut cur = body.trim_end().to_string();
+        let mut cur = first.to_string();
         let mut too_long = false;
         while cur.ends_with('\\') {
             cur.pop();
-            // Past the limit, continuation lines are still consumed but no longer kept.
             if logical.len() + cur.len() > MAX_RULE_LEN {
                 too_long = true;
             } else {
@@ -492,24 +510,54 @@ pub fn parse_rules(text: &str, path: &str) -> ParsedFile {
             };
         }
         logical.push_str(&cur);
-        if too_long || logical.len() > MAX_RULE_LEN {
-            if !disabled {
-                out.errors.push(SignatureError::syntax(
-                    &origin,
-                    format!("rule longer than {MAX_RULE_LEN} bytes"),
-                ));
-            }
-            continue;
+        too_long |= logical.len() > MAX_RULE_LEN;
+        if too_long {
+            logical.clear();
         }
-        match parse_rule(&logical, origin) {
-            Ok(mut r) => {
-                r.enabled = !disabled;
-                out.rules.push(r);
-            }
-            Err(e) if disabled => {
-                let _ = e;
-                out.commented_non_rules += 1;
-            }
+        return Some(LogicalRule {
+            line,
+            disabled,
+            text: Cow::Owned(logical),
+            too_long,
+        });
+    })
+}
+
+/// Parses one logical rule of a file: `Ok(None)` for a commented-out line that is commentary
+/// rather than a rule.
+pub fn parse_logical(l: &LogicalRule<'_>, path: &Arc<str>) -> Result<Option<Rule>, SignatureError> {
+    let origin = Origin {
+        path: path.clone(),
+        line: l.line,
+    };
+    if l.too_long {
+        return if l.disabled {
+            Ok(None)
+        } else {
+            Err(SignatureError::syntax(
+                &origin,
+                format!("rule longer than {MAX_RULE_LEN} bytes"),
+            ))
+        };
+    }
+    match parse_rule(&l.text, origin) {
+        Ok(mut r) => {
+            r.enabled = !l.disabled;
+            Ok(Some(r))
+        }
+        Err(_) if l.disabled => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parses the text of a rules file. `path` names it in origins and errors.
+pub fn parse_rules(text: &str, path: &str) -> ParsedFile {
+    let path: Arc<str> = Arc::from(path);
+    let mut out = ParsedFile::default();
+    for l in logical_rules(text) {
+        match parse_logical(&l, &path) {
+            Ok(Some(r)) => out.rules.push(r),
+            Ok(None) => out.commented_non_rules += usize::from(!l.too_long),
             Err(e) => out.errors.push(e),
         }
     }

@@ -35,6 +35,21 @@ pub const MAX_STEPS: usize = 20_000;
 /// rule patterns are small, and a hostile one should fail fast).
 pub const PCRE_SIZE_LIMIT: usize = 1 << 20;
 
+/// Payload options (content, pcre, byte_*, isdataat) replayed at most per rule. The replay
+/// tries them in order with backtracking, one level per option; real rules have a few dozen
+/// at most (ET Open's longest has 36), and a rule with thousands is not replayed rather than
+/// run the search that deep.
+pub const MAX_REPLAY_OPTIONS: usize = 128;
+
+/// Bytes searched at most in one replay, over all its steps (each content search and pcre
+/// match counts the bytes of the window it looks at): 64 MiB is a thousand passes over a
+/// full-size payload, far beyond what a real rule needs.
+pub const MAX_SCAN_BYTES: usize = 64 << 20;
+
+/// Translated pcre patterns kept compiled, by pattern and flags: the replay runs per alert,
+/// and compiling is what costs.
+pub const PCRE_CACHE: usize = 4096;
+
 /// The bytes and context a rule is replayed on.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayInput<'b> {
@@ -337,6 +352,10 @@ struct Engine<'r, 'b> {
     ops: Vec<(usize, &'r RuleOption, Op<'r>)>,
     regexes: Vec<Option<Result<Regex, String>>>,
     budget: usize,
+    /// Bytes that may still be searched (see [`MAX_SCAN_BYTES`]).
+    scan: usize,
+    /// Why the search stopped early, when a budget ran out.
+    gave_up: Option<String>,
     /// The deepest failure seen: (op index, note, ranges of earlier ops).
     best: Option<(usize, String, Vec<OpResult>)>,
 }
@@ -433,23 +452,60 @@ pub fn replay(rule: &Rule, input: &ReplayInput<'_>) -> Replay {
             Some((i, o, op))
         })
         .collect();
+    if ops.len() > MAX_REPLAY_OPTIONS {
+        let (option_index, o, _) = &ops[0];
+        steps.push(Step {
+            option: o.render().trim_end_matches(';').to_string(),
+            option_index: *option_index,
+            buffer: "payload".into(),
+            outcome: Outcome::NotEvaluable,
+            ranges: Vec::new(),
+            note: format!(
+                "not replayed: the rule has {} payload options, and fpx replays rules of at \
+                 most {MAX_REPLAY_OPTIONS}",
+                ops.len()
+            ),
+            chance: None,
+        });
+        return Replay {
+            verdict: if failed {
+                Verdict::NotReproduced
+            } else {
+                Verdict::NotEvaluated
+            },
+            steps,
+        };
+    }
     let mut engine = Engine {
         input,
         regexes: ops
             .iter()
             .map(|(_, _, op)| match op {
-                Op::Pcre(p) => Some(translate_pcre(p)),
+                Op::Pcre(p) => Some(compiled_pcre(p)),
                 _ => None,
             })
             .collect(),
         ops,
         budget: MAX_STEPS,
+        scan: MAX_SCAN_BYTES,
+        gave_up: None,
         best: None,
     };
     let mut results = Vec::new();
     let solved = engine.solve(0, State::default(), &mut results);
     let results = if solved {
         results
+    } else if let Some(why) = engine.gave_up.take().or_else(|| {
+        // The loops also stop when the last step was spent, without another call to see it.
+        (engine.budget == 0).then(|| "gave up: too many backtracking steps".to_string())
+    }) {
+        // A budget ran out: nothing is judged beyond what every attempt matched.
+        vec![OpResult {
+            outcome: Outcome::NotEvaluable,
+            ranges: Vec::new(),
+            note: why,
+            chance: None,
+        }]
     } else {
         // Show the attempt that got furthest, with the failing option's reason.
         let (at, note, mut prefix) = engine.best.take().unwrap_or((0, String::new(), Vec::new()));
@@ -642,7 +698,32 @@ fn find_all(hay: &[u8], needle: &[u8], nocase: bool, start: usize, end: usize) -
     out
 }
 
+/// Why a replay stopped when its [`MAX_SCAN_BYTES`] ran out.
+const GAVE_UP_SCANNING: &str = "gave up: too many bytes searched";
+
 impl<'r, 'b> Engine<'r, 'b> {
+    /// Takes `bytes` from the scan budget; false when it is spent.
+    fn spend(&mut self, bytes: usize) -> bool {
+        match self.scan.checked_sub(bytes) {
+            Some(left) => {
+                self.scan = left;
+                true
+            }
+            None => {
+                self.scan = 0;
+                false
+            }
+        }
+    }
+
+    /// Stops the search for lack of budget: what was not tried is not judged, so the replay
+    /// cannot end "not reproduced" on it (a payload built to exhaust the budget must not
+    /// pass for a mismatch).
+    fn give_up(&mut self, at: usize, note: &str, done: &[OpResult]) -> bool {
+        self.gave_up = Some(note.to_string());
+        self.fail(at, note.to_string(), done)
+    }
+
     fn fail(&mut self, at: usize, note: String, done: &[OpResult]) -> bool {
         if self.best.as_ref().is_none_or(|(b, _, _)| at >= *b) {
             self.best = Some((at, note, done.to_vec()));
@@ -656,7 +737,7 @@ impl<'r, 'b> Engine<'r, 'b> {
             return true;
         }
         if self.budget == 0 {
-            return self.fail(i, "gave up: too many backtracking steps".into(), done);
+            return self.give_up(i, "gave up: too many backtracking steps", done);
         }
         self.budget -= 1;
         match &self.ops[i].2 {
@@ -772,6 +853,9 @@ impl<'r, 'b> Engine<'r, 'b> {
         let start = start.clamp(0, len) as usize;
         let end = end.clamp(0, len) as usize;
         let n = c.pattern.len();
+        if !self.spend(end.saturating_sub(start)) {
+            return self.give_up(i, GAVE_UP_SCANNING, done);
+        }
         let mut cands = find_all(buf, &c.pattern, c.nocase, start, end);
         if c.startswith {
             cands.retain(|&p| p == start);
@@ -861,6 +945,9 @@ impl<'r, 'b> Engine<'r, 'b> {
         } else {
             0
         };
+        if !self.spend(buf.len() - start) {
+            return self.give_up(i, GAVE_UP_SCANNING, done);
+        }
         // Relative patterns see the buffer from the cursor on, so `^` anchors there (as the
         // engines pass the subject from the cursor).
         let found = re
@@ -1176,6 +1263,85 @@ fn unsupported_construct(pattern: &str) -> Option<&'static str> {
     None
 }
 
+/// A rule's pcre compiled (see [`translate_pcre`]), from the cache when it was seen before.
+pub fn compiled_pcre(p: &Pcre) -> Result<Regex, String> {
+    use std::sync::{Mutex, OnceLock};
+    type Cache = HashMap<(String, String), Result<Regex, String>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (p.pattern.clone(), p.flags.clone());
+    if let Some(r) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return r;
+    }
+    let r = translate_pcre(p);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < PCRE_CACHE {
+            c.insert(key, r.clone());
+        }
+    }
+    r
+}
+
+/// The pattern with every capturing group made non-capturing: the replay needs where a
+/// pattern matches, never what a group caught, and each capture costs the compiled program
+/// (a pattern of 3,000 groups took 35 s and 855 MB to compile with them).
+fn without_captures(pattern: &str) -> String {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let (mut i, mut from) = (0, 0);
+    // Inside `[...]`, and where the class's first character is (a `]` there is literal).
+    let mut class: Option<usize> = None;
+    while i < b.len() {
+        match (b[i], class) {
+            (b'\\', _) => {
+                i += 2;
+                continue;
+            }
+            (b'[', None) => {
+                let first = if b.get(i + 1) == Some(&b'^') {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                class = Some(first);
+            }
+            (b']', Some(first)) if i != first => class = None,
+            (b'(', None) => {
+                let rest = &b[i + 1..];
+                // `(?P<name>`, `(?<name>` (not the lookbehinds `(?<=`, `(?<!`), `(?'name'`.
+                let named = if rest.starts_with(b"?P<") {
+                    Some((3, b'>'))
+                } else if rest.starts_with(b"?<")
+                    && !rest.starts_with(b"?<=")
+                    && !rest.starts_with(b"?<!")
+                {
+                    Some((2, b'>'))
+                } else if rest.starts_with(b"?'") {
+                    Some((2, b'\''))
+                } else {
+                    None
+                };
+                if !rest.starts_with(b"?") {
+                    out.push_str(&pattern[from..=i]);
+                    out.push_str("?:");
+                    from = i + 1;
+                } else if let Some((skip, close)) = named {
+                    if let Some(end) = rest[skip..].iter().position(|c| *c == close) {
+                        out.push_str(&pattern[from..=i]);
+                        out.push_str("?:");
+                        i += 1 + skip + end;
+                        from = i + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&pattern[from.min(pattern.len())..]);
+    out
+}
+
 /// Translates a rule's pcre (Perl syntax, Snort/Suricata flags) to a bytes regex.
 pub fn translate_pcre(p: &Pcre) -> Result<Regex, String> {
     if let Some(what) = unsupported_construct(&p.pattern) {
@@ -1183,8 +1349,7 @@ pub fn translate_pcre(p: &Pcre) -> Result<Regex, String> {
             "the pcre uses {what}, which fpx's regex engine does not support; fpx cannot replay it"
         ));
     }
-    let mut pattern = p
-        .pattern
+    let mut pattern = without_captures(&p.pattern)
         .replace("\\Z", "(?:\\n?\\z)")
         .replace("\\h", "[ \\t]");
     let mut inline = String::new();
@@ -1582,5 +1747,69 @@ mod tests {
         b.app = Default::default();
         b.payload = Some(Cow::Borrowed(b"earlier segment, then abc"));
         assert!(ReplayInput::from_alert(&b).payload_is_stream);
+    }
+
+    /// Issue #12: one relative option per recursion level overflowed the stack (exit 134).
+    #[test]
+    fn thousands_of_relative_options_neither_overflow_nor_run_long() {
+        let pcres = "pcre:\"/a/R\"; ".repeat(5_000);
+        let contents = "content:\"a\"; distance:0; ".repeat(2_000);
+        let payload = vec![b'a'; 4096];
+        for opts in [pcres, contents] {
+            let text = format!("alert tcp any any -> any any ({opts}sid:1;)");
+            let payload = payload.clone();
+            // A thread with a small stack, as the engines' worker threads have.
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || run(&text, &payload))
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+            assert_eq!(r.verdict, Verdict::NotEvaluated, "{:?}", r.steps.last());
+            assert!(r
+                .steps
+                .iter()
+                .any(|s| s.note.contains("fpx replays rules of at most")));
+        }
+    }
+
+    /// Issue #12: a pcre with 3,000 capture groups took 35 s and 855 MB per alert.
+    #[test]
+    fn capture_groups_cost_nothing_and_are_compiled_once() {
+        let groups = "(a)".repeat(3_000);
+        let text = format!("alert tcp any any -> any any (pcre:\"/{groups}/\"; sid:1;)");
+        let started = std::time::Instant::now();
+        for _ in 0..50 {
+            let _ = run(&text, b"aaaa");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            without_captures("(a)(?:b)(?P<n>c)(?<m>d)(?'o'e)[(]\\(f(?<=g)"),
+            "(?:a)(?:b)(?:c)(?:d)(?:e)[(]\\(f(?<=g)"
+        );
+        assert_eq!(without_captures("[]()]x(y)"), "[]()]x(?:y)");
+    }
+
+    /// A payload that exhausts the search budget is not judged a mismatch: "not reproduced"
+    /// is evidence toward a false positive, which an attacker must not be able to buy.
+    #[test]
+    fn a_search_that_runs_out_of_budget_is_not_evaluated_rather_than_not_reproduced() {
+        let mut opts = String::from("content:\"a\"; ");
+        for _ in 0..20 {
+            opts.push_str("content:\"a\"; distance:0; ");
+        }
+        opts.push_str("content:\"b\"; distance:0; within:1; ");
+        let text = format!("alert tcp any any -> any any ({opts}sid:1;)");
+        let r = run(&text, &vec![b'a'; 60_000]);
+        assert_ne!(r.verdict, Verdict::NotReproduced, "{:?}", r.steps.last());
+        assert!(
+            r.steps.iter().any(|s| s.note.starts_with("gave up")),
+            "{:?}",
+            r.steps
+        );
     }
 }

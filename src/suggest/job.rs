@@ -224,8 +224,12 @@ pub fn run<W: Write>(
     let mut user_lines: Vec<Line> = Vec::new();
     for p in &cfg.thresholds {
         let path = p.display().to_string();
-        let text = match std::fs::read(p) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        let text = match crate::input::limits::read_text(
+            p,
+            crate::input::limits::MAX_CONFIG_FILE,
+            "threshold file",
+        ) {
+            Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(warn, "fpx: {}: {e}", terminal(&path));
                 summary.errors.push((path, e.to_string()));

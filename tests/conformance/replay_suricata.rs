@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use fpx::input::{read_path, Flow, ReadOptions, Sink};
 use fpx::model::{Alert, ContextEvent, Provenance, SkipReason};
@@ -71,8 +72,8 @@ fn runs() -> Vec<Run> {
 
 /// The rule Suricata used for gid:sid: the highest enabled revision of the corpus rules; a
 /// test rule with the same sid replaces it only with a higher rev (else it is a duplicate).
-fn pick<'s>(base: &'s RuleSet, own: Option<&'s RuleSet>, gid: u32, sid: u32) -> Option<&'s Rule> {
-    let newest = |s: &'s RuleSet| s.lookup(gid, sid).into_iter().rev().find(|r| r.enabled);
+fn pick(base: &RuleSet, own: Option<&RuleSet>, gid: u32, sid: u32) -> Option<Arc<Rule>> {
+    let newest = |s: &RuleSet| s.lookup(gid, sid).into_iter().rev().find(|r| r.enabled);
     let b = newest(base);
     let o = own.and_then(newest);
     match (b, o) {
@@ -245,7 +246,7 @@ impl Sink for Replayer<'_> {
         };
         let test = self.test.clone();
         let tally = &mut self.tally;
-        let r = catch_unwind(AssertUnwindSafe(|| classify(&test, rule, &alert, tally)));
+        let r = catch_unwind(AssertUnwindSafe(|| classify(&test, &rule, &alert, tally)));
         if r.is_err() {
             self.tally.panics.push(format!("{test} {sid}"));
         }
@@ -270,7 +271,7 @@ fn replay_reproduces_suricata_alerts() {
     ]);
     eprintln!(
         "corpus rules: {} ({} errors)",
-        base.rules.len(),
+        base.len(),
         base.errors.len()
     );
     let mut own_sets: HashMap<PathBuf, RuleSet> = HashMap::new();

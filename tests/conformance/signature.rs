@@ -287,7 +287,7 @@ fn replay_agrees_with_suricata_verify_expectations() {
                 .filter(|(n, _)| pkt.is_none_or(|p| p == *n))
                 .find(|(_, payload)| {
                     let r = replay(
-                        rule,
+                        &rule,
                         &ReplayInput {
                             payload: Some(payload),
                             ..ReplayInput::default()
