@@ -221,7 +221,11 @@ pub fn run_collecting<W: Write>(
             Ok(()) => {}
             Err(ReadError::Stopped) => break,
             Err(e) => {
-                let _ = writeln!(ex.warn, "fpx: {e}");
+                let _ = writeln!(
+                    ex.warn,
+                    "fpx: {}",
+                    crate::report::escape::terminal(&e.to_string())
+                );
                 ex.summary.errors.push((path.clone(), error_message(&e)));
             }
         }

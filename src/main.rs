@@ -9,6 +9,14 @@ use clap::Parser;
 
 use fpx::cli::{Command, Flags};
 
+/// Says something on stderr, escaped: messages quote file names, rule and TOML lines.
+fn say(message: &dyn std::fmt::Display) {
+    eprintln!(
+        "fpx: {}",
+        fpx::report::escape::terminal(&message.to_string())
+    );
+}
+
 fn main() -> ExitCode {
     let flags = Flags::parse();
     match flags.command {
@@ -16,18 +24,18 @@ fn main() -> ExitCode {
             let cfg = match f.into_config() {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("fpx: {e}");
+                    say(&e);
                     return ExitCode::from(2);
                 }
             };
             let stdout = io::stdout().lock();
             let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-            let mut stderr = io::stderr().lock();
+            let mut stderr = fpx::report::escape::TerminalWriter::new(io::stderr().lock());
             match fpx::explain::run(&cfg, out, &mut stderr) {
                 Ok(summary) if summary.errors.is_empty() => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::from(1),
                 Err(e) => {
-                    let _ = writeln!(stderr, "fpx: {e}");
+                    say(&e);
                     ExitCode::from(2)
                 }
             }
@@ -36,17 +44,17 @@ fn main() -> ExitCode {
             let cfg = match f.into_config() {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("fpx: {e}");
+                    say(&e);
                     return ExitCode::from(2);
                 }
             };
             let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-            let mut stderr = io::stderr().lock();
+            let mut stderr = fpx::report::escape::TerminalWriter::new(io::stderr().lock());
             match fpx::suggest::job::run(&cfg, out, &mut stderr) {
                 Ok(summary) if summary.errors.is_empty() => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::from(1),
                 Err(e) => {
-                    let _ = writeln!(stderr, "fpx: {e}");
+                    say(&e);
                     ExitCode::from(2)
                 }
             }
@@ -55,11 +63,11 @@ fn main() -> ExitCode {
             let result = f.into_config().map(|c| fpx::verdict::run(&c));
             match result {
                 Err(e) => {
-                    eprintln!("fpx: {e}");
+                    say(&e);
                     ExitCode::from(2)
                 }
                 Ok(Err(e)) => {
-                    eprintln!("fpx: {}", fpx::report::escape::terminal(&e));
+                    say(&e);
                     ExitCode::from(1)
                 }
                 Ok(Ok(line)) => {
@@ -72,7 +80,7 @@ fn main() -> ExitCode {
             let paths = match f.into_paths() {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("fpx: {e}");
+                    say(&e);
                     return ExitCode::from(2);
                 }
             };
@@ -84,7 +92,7 @@ fn main() -> ExitCode {
             .and_then(|report| out.flush().map(|()| report));
             match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                    eprintln!("fpx: writing output: {e}");
+                    say(&format!("writing output: {e}"));
                     ExitCode::from(1)
                 }
                 Err(_) => ExitCode::SUCCESS,

@@ -144,7 +144,9 @@ pub fn run(cfg: &VerdictConfig) -> Result<String, String> {
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0);
     let e = entry(cfg, now)?;
-    let line = serde_json::to_string(&e).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    crate::report::json::to_line(&mut buf, &e).map_err(|e| e.to_string())?;
+    let line = String::from_utf8(buf).map_err(|e| e.to_string())?;
     let name = cfg.feedback.display();
     let mut f = std::fs::OpenOptions::new()
         .create(true)

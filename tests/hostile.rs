@@ -180,3 +180,117 @@ fn the_rule_library_stays_within_four_times_its_text() {
         "peak {peak} KiB with {kib} KiB of rules, {base} KiB without"
     );
 }
+
+/// The hostile set: terminal controls (CSI, OSC, C1 CSI), a fake report line, bidi
+/// overrides and isolates, line and paragraph separators, zero-width and invisible marks.
+const HOSTILE: &[&str] = &[
+    "\x1b[2J",
+    "\x1b]0;owned\x07",
+    "\u{9b}31m",
+    "\r\n── alert 99 ── fake",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{61c}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{200b}",
+    "\u{feff}",
+];
+
+/// Whether output holds any hostile character raw, or a line that starts like a report
+/// line fpx did not write.
+fn leaks(out: &str) -> Option<String> {
+    for c in out.chars() {
+        if c != '\n' && c != '\t' && fpx::report::escape::needs_escape(c) {
+            return Some(format!("raw {c:?}"));
+        }
+    }
+    out.lines()
+        .find(|l| l.trim_start().starts_with("── alert 99"))
+        .map(|l| format!("fake line {l:?}"))
+}
+
+/// The hostile inputs: per format, the hostile set in every field (the record may then be
+/// skipped, and the warning quotes it), and in its free-text fields only (the record is read).
+fn hostile_inputs(h: &str, j: &str) -> Vec<(&'static str, String)> {
+    let eve = format!(
+        r#"{{"timestamp":"2020-01-01T00:00:00.000000+0000","flow_id":1,"event_type":"alert","src_ip":"10.0.0.1{j}","src_port":1234,"dest_ip":"10.0.0.2","dest_port":80,"proto":"TCP{j}","app_proto":"http{j}","alert":{{"action":"allowed{j}","gid":1,"signature_id":1,"rev":1,"signature":"evil{j}","category":"cat{j}","severity":3,"rule":"alert tcp any any -> any any (msg:\"x{j}\"; content:\"a\"; sid:1;)"}},"http":{{"hostname":"h{j}","url":"/{j}","http_user_agent":"ua{j}"}},"payload":"R0VUIC8="}}"#
+    );
+    let fast_line = |msg: &str, proto: &str, src: &str| {
+        format!("08/13/2001-08:12:47.743103  [**] [1:2:3] evil{msg} [**] [Classification: c{msg}] [Priority: 2] {{TCP{proto}}} 10.0.0.1{src}:80 -> 10.0.0.2:12754\n")
+    };
+    let full_alert = |msg: &str, other: &str| {
+        format!("[**] [1:2:3] evil{msg} [**]\n[Classification: c{msg}] [Priority: 2]\n08/13-08:12:47.743103 a.b.c.d{other}:80 -> 10.0.0.2:12754\nTCP TTL:61{other} TOS:0x0 ID:27309 IpLen:20 DgmLen:40 DF\n***AP*** Seq: 0x1  Ack: 0x2  Win: 0x3  TcpLen: 20\n\n")
+    };
+    let ipchains = |host: &str, other: &str| {
+        format!("Aug 10 05:15:10 fw{host} kernel: Packet log: input REJECT eth0{other} PROTO=6 172.30.3.56:1110 1.11.40.30:445 L=40 S=0x00 I=4000 F=0x4000 T=128 (#13{other})\n")
+    };
+    let asa = |other: &str| {
+        format!("Mar 14 10:00:25 asa01{h} %ASA-4-106023: Deny udp src outside{other}:125.90.1.2/10517 dst inside:64.9.1.2/8832 by access-group \"out{h}\" [0x0, 0x0]\n")
+    };
+    vec![
+        ("eve.json", eve),
+        ("fast.txt", fast_line(h, h, h) + &fast_line(h, "", "")),
+        ("full.txt", full_alert(h, h) + &full_alert(h, "")),
+        ("ipchains.log", ipchains(h, h) + &ipchains(h, "")),
+        (
+            "netfilter.log",
+            format!("Jun 20 13:09:14 host{h} kernel: IN=eth0{h} OUT= MAC={h} SRC=10.3.94.11 DST=10.3.94.12 LEN=52 TOS=0x00 PREC=0xC0 TTL=255 ID=64317 DF PROTO=UDP SPT=49152 DPT=3784 LEN=32\n"),
+        ),
+        ("asa.log", asa(h) + &asa("")),
+        (
+            "conn.log",
+            format!("#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tconn_state\thistory\n1300475168.853899\tC{h}\t141.142.220.118\t43927\t141.142.2.2\t53\tudp\tdns{h}\tSF{h}\tDd{h}\n"),
+        ),
+    ]
+}
+
+/// Issue #12: an unknown EVE `proto` or fast.log `{…}` protocol reached the terminal raw;
+/// stderr quoted file names raw; separators, zero-width and bidi characters passed
+/// everywhere; JSON kept raw C1 and bidi characters. Every field of every text format, and
+/// the file name, carries the hostile set here; no output of explain (text, JSON) or
+/// suggest, nor stderr, may hold any of it raw.
+#[test]
+fn hostile_text_in_every_field_and_file_name_never_reaches_the_reader_raw() {
+    let dir = temp_dir("hostile-set");
+    // JSON strings can hold a line break; the line formats cannot (it ends their record).
+    let j = serde_json::to_string(&HOSTILE.concat()).unwrap();
+    let j = j.trim_matches('"').to_string();
+    let h: String = HOSTILE
+        .iter()
+        .filter(|s| !s.contains('\n'))
+        .copied()
+        .collect();
+    let name = format!("evil{h}");
+    let inputs: Vec<String> = hostile_inputs(&h, &j)
+        .into_iter()
+        .map(|(ext, text)| write(&dir, &format!("{name}.{ext}"), text.as_bytes()))
+        .collect();
+    let missing = format!("/nonexistent/missing{h}.json");
+    let runs: [&[&str]; 4] = [
+        &["explain"],
+        &["explain", "--format", "json"],
+        &["suggest"],
+        &["suggest", "--format", "json", "--dry-run"],
+    ];
+    for args in runs {
+        let mut all = args.to_vec();
+        all.extend(inputs.iter().map(String::as_str));
+        all.push(&missing);
+        let out = fpx(&all, None);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if args == ["explain", "--format", "json"] {
+            let last: serde_json::Value =
+                serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+            let read = last["alerts"].as_u64().unwrap() + last["context_events"].as_u64().unwrap();
+            assert!(read >= 7, "a record of every format is read: {last}");
+        }
+        if let Some(what) = leaks(&stdout) {
+            panic!("{args:?}: stdout: {what}");
+        }
+        if let Some(what) = leaks(&stderr) {
+            panic!("{args:?}: stderr: {what}\n{stderr}");
+        }
+    }
+}

@@ -13,11 +13,7 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if needs_escape(c) {
-            if (c as u32) < 0x100 {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            } else {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
+            escape_char(&mut out, c);
         } else {
             out.push(c);
         }
@@ -25,9 +21,78 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn needs_escape(c: char) -> bool {
+/// Characters that must not reach a reader raw: C0, DEL and C1 controls (cursor moves,
+/// colours, OSC titles), the bidirectional marks, embeddings, overrides and isolates (they
+/// reorder what is read), the line and paragraph separators (a line break that text tools
+/// do not count), and the zero-width and invisible characters (text that looks identical
+/// but is not).
+pub fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{180e}'
+        )
+}
+
+/// A writer for a terminal report: every character [`needs_escape`] names is escaped as
+/// [`terminal`] does, except the line breaks and tabs the report itself writes. Fields are
+/// escaped where they are printed too (so that a field's newline cannot start a line of
+/// its own); this is the guard for whatever is not.
+pub struct TerminalWriter<W: std::io::Write> {
+    inner: W,
+}
+
+impl<W: std::io::Write> TerminalWriter<W> {
+    pub fn new(inner: W) -> Self {
+        TerminalWriter { inner }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for TerminalWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(buf);
+        if !text
+            .chars()
+            .any(|c| needs_escape(c) && c != '\n' && c != '\t')
+        {
+            return self.inner.write_all(buf);
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            if c == '\n' || c == '\t' || !needs_escape(c) {
+                out.push(c);
+            } else {
+                escape_char(&mut out, c);
+            }
+        }
+        self.inner.write_all(out.as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn escape_char(out: &mut String, c: char) {
+    if (c as u32) < 0x100 {
+        let _ = write!(out, "\\x{:02x}", c as u32);
+    } else {
+        let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -60,6 +125,18 @@ mod tests {
         assert_eq!(terminal("x\ny\r"), "x\\x0ay\\x0d");
         assert_eq!(terminal("\u{9b}"), "\\x9b");
         assert_eq!(terminal("ab\u{202e}cd"), "ab\\u{202e}cd");
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}', '\u{61c}', '\u{2066}',
+        ] {
+            assert!(!terminal(&format!("a{c}b")).contains(c), "{c:?}");
+        }
+        use std::io::Write;
+        let mut w = TerminalWriter::new(Vec::new());
+        write!(w, "line\tone\n\x1b]0;t\x07\u{202e}\n").unwrap();
+        assert_eq!(
+            String::from_utf8(w.inner).unwrap(),
+            "line\tone\n\\x1b]0;t\\x07\\u{202e}\n"
+        );
     }
 
     #[test]

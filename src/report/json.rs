@@ -357,6 +357,57 @@ struct ClusterLine<'a> {
     facts: BTreeMap<&'static str, serde_json::Value>,
 }
 
+/// serde_json's compact output, with every character [`super::escape::needs_escape`] names
+/// written as a `\u` escape, in strings and in raw pass-through records alike (serde_json
+/// escapes only C0 controls; a C1 CSI or a bidi override would reach whoever `jq -r`s the
+/// line). Raw JSON holds such characters only inside strings, so escaping them keeps it JSON.
+#[derive(Clone, Copy, Default)]
+pub struct SafeFormatter;
+
+fn write_escaped<W: ?Sized + Write>(w: &mut W, s: &str) -> io::Result<()> {
+    // Every character to escape beyond C0 is outside ASCII (and serde_json escapes C0 in
+    // strings before they get here; raw JSON holds none outside strings).
+    if s.is_ascii() {
+        return w.write_all(s.as_bytes());
+    }
+    let mut from = 0;
+    for (i, c) in s.char_indices() {
+        if super::escape::needs_escape(c) {
+            w.write_all(&s.as_bytes()[from..i])?;
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                write!(w, "\\u{:04x}", u)?;
+            }
+            from = i + c.len_utf8();
+        }
+    }
+    w.write_all(&s.as_bytes()[from..])
+}
+
+impl serde_json::ser::Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        write_escaped(w, fragment)
+    }
+
+    fn write_raw_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        write_escaped(w, fragment)
+    }
+}
+
+/// Serialises `v` as one line of fpx's JSON output (see [`SafeFormatter`]).
+pub fn to_line<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter);
+    v.serialize(&mut ser).map_err(io::Error::other)
+}
+
 /// An alert's suggestions: its cluster's, as the cluster wrote them once, or rendered for an
 /// alert of another engine.
 #[derive(Serialize)]
@@ -369,7 +420,9 @@ enum Suggestions<'a> {
 /// The suggestions of a cluster as one JSON array, for its member alert lines.
 pub fn suggestions_json(list: &[Suggestion], engine: Engine) -> Option<Box<RawValue>> {
     let v: Vec<SuggestionOut<'_>> = list.iter().map(|s| suggestion_out(s, engine)).collect();
-    serde_json::value::to_raw_value(&v).ok()
+    let mut buf = Vec::new();
+    to_line(&mut buf, &v).ok()?;
+    RawValue::from_string(String::from_utf8(buf).ok()?).ok()
 }
 
 /// A suggestion as JSON: the typed change, and its text for one engine.
@@ -515,7 +568,7 @@ impl<W: Write> JsonPrinter<W> {
 
     fn emit<T: Serialize>(&mut self, v: &T) -> io::Result<()> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, v).map_err(io::Error::other)?;
+        to_line(&mut self.line, v)?;
         self.line.push(b'\n');
         self.out.write_all(&self.line)
     }

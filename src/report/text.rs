@@ -10,7 +10,7 @@ use crate::signature::context::describe_range;
 use crate::signature::RuleAnalysis;
 use crate::suggest::{Change, Suggestion};
 
-use super::escape::terminal;
+use super::escape::{terminal, TerminalWriter};
 use super::{Explained, Summary};
 use crate::cluster::ClusterReport;
 
@@ -20,14 +20,14 @@ const MAX_PAYLOAD_ROWS: usize = 24;
 const ROW: usize = 16;
 
 pub struct TextPrinter<W: Write> {
-    out: W,
+    out: TerminalWriter<W>,
     clusters_started: bool,
 }
 
 impl<W: Write> TextPrinter<W> {
     pub fn new(out: W) -> Self {
         TextPrinter {
-            out,
+            out: TerminalWriter::new(out),
             clusters_started: false,
         }
     }
@@ -58,7 +58,7 @@ impl<W: Write> TextPrinter<W> {
         let proto = a
             .proto
             .map(|p| p.to_string())
-            .or_else(|| a.proto_text.as_ref().map(|p| p.to_string()))
+            .or_else(|| a.proto_text.as_ref().map(|p| terminal(p).into_owned()))
             .unwrap_or_else(|| "?".into());
         writeln!(
             o,

@@ -284,7 +284,7 @@ pub fn run<W: Write>(
         summary: &summary,
     };
     let written = match cfg.explain.format {
-        Format::Text => report.text(out),
+        Format::Text => report.text(crate::report::escape::TerminalWriter::new(out)),
         Format::Json => report.json(out),
     };
     match written {
@@ -563,7 +563,8 @@ impl Report<'_, '_> {
 }
 
 fn emit<W: Write, T: Serialize>(o: &mut W, v: &T) -> io::Result<()> {
-    let mut buf = serde_json::to_vec(v).map_err(io::Error::other)?;
+    let mut buf = Vec::new();
+    crate::report::json::to_line(&mut buf, v)?;
     buf.push(b'\n');
     o.write_all(&buf)
 }
