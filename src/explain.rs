@@ -91,8 +91,6 @@ pub enum SetupError {
     Knowledge(#[from] crate::knowledge::KnowledgeError),
     #[error("evidence rules: {0}")]
     Rules(String),
-    #[error("capture: {0}")]
-    Pcap(String),
     #[error("signatures: {0}")]
     Signatures(#[from] SignatureError),
     #[error("feedback: {0}")]
@@ -148,10 +146,20 @@ pub fn run_collecting<W: Write>(
 ) -> Result<Outcome, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
-    let pcap = if cfg.pcaps.is_empty() {
-        None
+    // A damaged capture is an error about that capture, in the summary; the alerts are
+    // still explained, with what the other captures (and its readable part) hold.
+    let (pcap, pcap_errors) = if cfg.pcaps.is_empty() {
+        (None, Vec::new())
     } else {
-        Some(PcapIndex::load(&cfg.pcaps).map_err(|e| SetupError::Pcap(e.to_string()))?)
+        let (idx, errors) = PcapIndex::load_each(&cfg.pcaps);
+        for (_, e) in &errors {
+            let _ = writeln!(
+                warn,
+                "fpx: --pcap: {}; the alerts are explained without what it lacks",
+                crate::report::escape::terminal(&e.to_string())
+            );
+        }
+        (Some(idx), errors)
     };
     // Rule sets are parsed and indexed once per run; per alert they are only looked up.
     let sigs = SignatureContext::load(&cfg.signatures)?;
@@ -215,10 +223,36 @@ pub fn run_collecting<W: Write>(
         json: cfg.format == Format::Json && !cfg.clusters_only,
         engine: cfg.engine,
     };
+    for (path, e) in pcap_errors {
+        ex.summary
+            .errors
+            .push((path, format!("capture: {}", pcap_error_message(&e))));
+    }
     // Context logs first, so that every alert is judged with what they say about its hosts.
     for path in &input::context_first(&cfg.inputs, &cfg.read) {
+        let before = (
+            ex.summary.alerts,
+            ex.summary.context_events,
+            ex.summary.records_read,
+        );
         match input::read_path(path, &cfg.read, &mut ex) {
-            Ok(()) => {}
+            Ok(()) => {
+                let understood =
+                    ex.summary.alerts + ex.summary.context_events - before.0 - before.1;
+                if understood == 0 {
+                    // No silent success: an input of which nothing was understood is an
+                    // error about it, with what it looks like.
+                    let records = ex.summary.records_read - before.2;
+                    let why = nothing_understood(path, records, &cfg.read);
+                    let _ = writeln!(
+                        ex.warn,
+                        "fpx: {}: {}",
+                        crate::report::escape::terminal(path),
+                        crate::report::escape::terminal(&why)
+                    );
+                    ex.summary.errors.push((path.clone(), why));
+                }
+            }
             Err(ReadError::Stopped) => break,
             Err(e) => {
                 let _ = writeln!(
@@ -243,6 +277,8 @@ pub fn run_collecting<W: Write>(
     match ex.io_error {
         // A closed pipe (`fpx explain ... | head`) is a normal way to stop reading.
         Some(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            // The report could not be written, so the error is said where it can be.
+            let _ = writeln!(ex.warn, "fpx: writing output: {e}");
             ex.summary
                 .errors
                 .push(("-".into(), format!("writing output: {e}")));
@@ -256,6 +292,35 @@ pub fn run_collecting<W: Write>(
         alerts_dropped: ex.dry_dropped,
         vars: sigs.vars.clone(),
     })
+}
+
+/// Why an input gave no alert and no log record, and what would read it.
+fn nothing_understood(path: &str, records: u64, read: &ReadOptions) -> String {
+    let looks = (path != "-")
+        .then(|| input::open_input(path).ok())
+        .flatten()
+        .and_then(|i| input::detect_format(path, i.peek()).ok());
+    let hint = match (read.format, looks) {
+        (Some(forced), Some(f)) if forced != f => format!(
+            "; it looks like {} (--input-format {} was given)",
+            f.as_str(),
+            forced.as_str()
+        ),
+        (Some(forced), _) => format!("; was --input-format {} right?", forced.as_str()),
+        _ => String::new(),
+    };
+    if records == 0 {
+        format!("empty: no records{hint}")
+    } else {
+        format!("no alert or log record understood in {records} record(s), all skipped{hint}")
+    }
+}
+
+/// A capture's error without its path (the summary names the path beside it).
+fn pcap_error_message(e: &crate::input::pcap::PcapError) -> String {
+    let text = e.to_string();
+    text.split_once(": ")
+        .map_or(text.clone(), |(_, rest)| rest.to_string())
 }
 
 fn error_message(e: &ReadError) -> String {

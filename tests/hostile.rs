@@ -294,3 +294,69 @@ fn hostile_text_in_every_field_and_file_name_never_reaches_the_reader_raw() {
         }
     }
 }
+
+/// Issue #12: a truncated `--pcap` stopped everything (exit 2, no output) though the alert
+/// file was fine. It is an error about that capture; the alerts are still explained.
+#[test]
+fn a_damaged_capture_is_an_error_about_it_and_the_alerts_are_still_explained() {
+    let dir = temp_dir("trunc-pcap");
+    let pcap = std::fs::read(root().join("examples/pcap-join/seed003.pcap")).unwrap();
+    let cut = write(&dir, "cut.pcap", &pcap[..3000]);
+    let fast = root()
+        .join("examples/pcap-join/seed003.fast")
+        .display()
+        .to_string();
+    let out = fpx(
+        &["explain", "--format", "json", "--pcap", &cut, &fast],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(last["alerts"].as_u64().unwrap() >= 1, "{last}");
+    let e = &last["errors"][0];
+    assert!(e["path"].as_str().unwrap().ends_with("cut.pcap"), "{last}");
+    assert!(
+        e["message"].as_str().unwrap().contains("truncated"),
+        "{last}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cut.pcap"));
+}
+
+/// Issue #12: a forced wrong format, an empty input and an input of only skipped records
+/// all exited 0; writing to a full disk exited 1 with no message. Each status is tested.
+#[test]
+fn nothing_understood_is_no_success_and_write_errors_are_said() {
+    let dir = temp_dir("silent");
+    let empty = write(&dir, "empty.json", b"");
+    let prose = write(&dir, "mail.txt", b"Hello,\nthe sensor was quiet today.\n");
+    let eve = example("attacks.eve.json");
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["explain", &eve], 0, ""),
+        (&["explain", &empty], 1, "empty: no records"),
+        (&["explain", &prose], 1, "no alert or log record understood"),
+        (
+            &["explain", "--input-format", "fast", &eve],
+            1,
+            "it looks like eve (--input-format fast was given)",
+        ),
+        // One input understood does not excuse another that was not.
+        (&["explain", &eve, &empty], 1, "empty.json: empty"),
+    ];
+    for (args, code, says) in cases {
+        let out = fpx(args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fpx"))
+            .args(["explain", &eve])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("writing output"));
+    }
+}

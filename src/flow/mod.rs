@@ -245,12 +245,26 @@ impl PcapIndex {
 
     /// Loads every capture file (pcap or pcapng, optionally gzip- or zstd-compressed).
     pub fn load(paths: &[String]) -> Result<Self, PcapError> {
+        let (idx, mut errors) = PcapIndex::load_each(paths);
+        match errors.is_empty() {
+            true => Ok(idx),
+            false => Err(errors.remove(0).1),
+        }
+    }
+
+    /// Loads every capture it can: a damaged one is an error about that capture, and the
+    /// packets read before the damage are kept (a truncated capture still joins the alerts
+    /// of its first part).
+    pub fn load_each(paths: &[String]) -> (Self, Vec<(String, PcapError)>) {
         let mut idx = PcapIndex::with_limits(Limits::default());
+        let mut errors = Vec::new();
         for p in paths {
-            idx.add_file(p)?;
+            if let Err(e) = idx.add_file(p) {
+                errors.push((p.clone(), e));
+            }
         }
         idx.finish();
-        Ok(idx)
+        (idx, errors)
     }
 
     /// Adds one capture file. Call [`PcapIndex::finish`] after the last one.

@@ -288,9 +288,12 @@ pub fn run<W: Write>(
         Format::Json => report.json(out),
     };
     match written {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => summary
-            .errors
-            .push(("-".into(), format!("writing output: {e}"))),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(warn, "fpx: writing output: {e}");
+            summary
+                .errors
+                .push(("-".into(), format!("writing output: {e}")));
+        }
         _ => {}
     }
     Ok(summary)

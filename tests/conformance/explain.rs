@@ -18,17 +18,28 @@ fn summary_of(path: &Path) -> serde_json::Value {
         "fpx panicked on {}",
         path.display()
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "fpx failed on {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
     let last = stdout.lines().last().expect("a summary line");
     let v: serde_json::Value = serde_json::from_str(last).expect("summary is JSON");
     assert_eq!(v["kind"], "summary");
+    // No silent success: a file of which nothing was understood exits 1 and says so.
+    let understood = v["alerts"].as_u64().unwrap() + v["context_events"].as_u64().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if understood == 0 {
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains("empty: no records") || stderr.contains("no alert or log record"),
+            "{}: {stderr}",
+            path.display()
+        );
+    } else {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "fpx failed on {}: {stderr}",
+            path.display()
+        );
+    }
     let skipped: u64 = v["skipped"]
         .as_object()
         .unwrap()
