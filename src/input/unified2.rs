@@ -668,11 +668,21 @@ fn build_alert<'a>(
     offset: u64,
 ) -> Alert<'a> {
     let micros = i64::from(e.second) * 1_000_000 + i64::from(e.microsecond);
-    let ts = Timestamp {
-        raw: Cow::Owned(Rfc3339(micros).to_string()),
-        unix_micros: Some(micros),
-        utc_offset_secs: Some(0),
-        year_source: YearSource::Written,
+    // Snort 3 writes events with zero time fields (seen in its spools): no time, not 1970.
+    let ts = if e.second == 0 && e.microsecond == 0 {
+        Timestamp {
+            raw: Cow::Borrowed("0 (the event carries no time)"),
+            unix_micros: None,
+            utc_offset_secs: None,
+            year_source: YearSource::Unknown,
+        }
+    } else {
+        Timestamp {
+            raw: Cow::Owned(Rfc3339(micros).to_string()),
+            unix_micros: Some(micros),
+            utc_offset_secs: Some(0),
+            year_source: YearSource::Written,
+        }
     };
     let source = Provenance {
         path: Cow::Borrowed(ctx.path),

@@ -55,6 +55,23 @@ impl<'a> Timestamp<'a> {
         }
     }
 
+    /// Why the time cannot be the record's real time, when it cannot: before 1995 (no
+    /// Snort or Suricata sensor wrote alerts then; a zero or garbage time field reads as
+    /// 1970) or more than a day after this run.
+    pub fn implausible(&self) -> Option<&'static str> {
+        /// 1995-01-01T00:00:00Z.
+        const EARLIEST: i64 = 788_918_400_000_000;
+        let t = self.unix_micros?;
+        if t < EARLIEST {
+            return Some("before 1995: not a time a sensor wrote");
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(i64::MAX, |d| d.as_micros() as i64);
+        (t > now.saturating_add(86_400_000_000))
+            .then_some("in the future: the sensor's clock was wrong")
+    }
+
     /// The civil date (year, month, day) in the record's own zone, if the instant is known.
     pub fn date(&self) -> Option<(i32, u32, u32)> {
         let local = self.unix_micros? + i64::from(self.utc_offset_secs.unwrap_or(0)) * 1_000_000;
@@ -224,5 +241,18 @@ mod tests {
         assert_eq!(fraction_to_micros(""), None);
         assert_eq!(month_from_abbrev("Aug"), Some(8));
         assert_eq!(month_from_abbrev("sep"), Some(9));
+    }
+
+    #[test]
+    fn implausible_times_are_named() {
+        let at = |micros| Timestamp {
+            raw: Cow::Borrowed(""),
+            unix_micros: Some(micros),
+            utc_offset_secs: Some(0),
+            year_source: YearSource::Written,
+        };
+        assert!(at(0).implausible().unwrap().contains("before 1995"));
+        assert_eq!(at(997_690_367_000_000).implausible(), None);
+        assert!(at(i64::MAX / 2).implausible().unwrap().contains("future"));
     }
 }

@@ -39,6 +39,9 @@ struct AlertOut<'a> {
     timestamp: &'a str,
     timestamp_utc: Option<String>,
     year_source: &'a str,
+    /// Why the time cannot be the record's real time (a zero field, a clock far off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp_implausible: Option<&'static str>,
     gid: u32,
     sid: Option<u32>,
     rev: Option<u32>,
@@ -604,6 +607,7 @@ impl<W: Write> JsonPrinter<W> {
                 timestamp: &a.timestamp.raw,
                 timestamp_utc: a.timestamp.rfc3339().map(|t| t.to_string()),
                 year_source: a.timestamp.year_source.as_str(),
+                timestamp_implausible: a.timestamp.implausible(),
                 gid: a.gid,
                 sid: a.sid,
                 rev: a.rev,

@@ -47,13 +47,16 @@ impl<W: Write> TextPrinter<W> {
             Location::Line(n) => format!("line {n}"),
             Location::Offset(n) => format!("byte {n}"),
         };
-        let when = match a.timestamp.rfc3339() {
+        let mut when = match a.timestamp.rfc3339() {
             Some(t) => match a.timestamp.year_source {
                 YearSource::Written => t.to_string(),
                 ys => format!("{t} (year from {})", ys.as_str().replace('_', " ")),
             },
             None => format!("{} (date unknown)", terminal(&a.timestamp.raw)),
         };
+        if let Some(why) = a.timestamp.implausible() {
+            when.push_str(&format!(" (implausible: {why})"));
+        }
         writeln!(o, "   {}:{} · {}", terminal(&a.source.path), loc, when)?;
         let proto = a
             .proto

@@ -438,3 +438,14 @@ fn undecoded_transport_is_taken_from_the_frame() {
     let (c, _) = read(&f);
     assert_eq!(c.alerts[0].sport, None);
 }
+
+/// Issue #12: Snort 3 events with zero time fields printed as 1970-01-01, unflagged.
+#[test]
+fn an_event_without_time_has_no_date() {
+    let mut ev = event104(1, 2_000_001, None);
+    ev[8..16].fill(0);
+    let (c, res) = read(&record(104, &ev));
+    res.unwrap();
+    assert_eq!(c.alerts.len(), 1);
+    assert_eq!(c.alerts[0].micros, None);
+}
