@@ -14,7 +14,7 @@ use fpx::score::REASON_WEIGHT;
 use super::util::{corpus, files_where, seeds};
 
 /// Every corpus file fpx reads as alerts or context, and the seeds.
-fn inputs() -> Vec<PathBuf> {
+pub fn inputs() -> Vec<PathBuf> {
     let root = corpus();
     let skip_ext = [
         "rules", "map", "config", "pcap", "pcapng", "yaml", "yml", "md", "tsv", "lua", "conf",

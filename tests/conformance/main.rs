@@ -3,6 +3,7 @@
 //! Every test here is `#[ignore]`d: `cargo test` must pass on a machine without the corpus.
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
+mod accounting;
 mod cluster;
 mod context;
 mod dissect;
