@@ -667,22 +667,32 @@ fn build_alert<'a>(
     ctx: &ReadContext<'a>,
     offset: u64,
 ) -> Alert<'a> {
-    let micros = i64::from(e.second) * 1_000_000 + i64::from(e.microsecond);
-    // Snort 3 writes events with zero time fields (seen in its spools): no time, not 1970.
-    let ts = if e.second == 0 && e.microsecond == 0 {
-        Timestamp {
-            raw: Cow::Borrowed("0 (the event carries no time)"),
-            unix_micros: None,
-            utc_offset_secs: None,
-            year_source: YearSource::Unknown,
-        }
-    } else {
-        Timestamp {
-            raw: Cow::Owned(Rfc3339(micros).to_string()),
-            unix_micros: Some(micros),
-            utc_offset_secs: Some(0),
-            year_source: YearSource::Written,
-        }
+    let arena = &group.arena;
+    // The first frame gives the header fields and, unless a matched buffer is logged, the payload.
+    let frame = group
+        .packets
+        .iter()
+        .find(|(t, _)| *t == RecordType::PACKET)
+        .and_then(|(t, r)| parse_packet(*t, &arena[r.clone()]).ok());
+    let buffer = group
+        .packets
+        .iter()
+        .find(|(t, _)| *t == RecordType::BUFFER)
+        .and_then(|(t, r)| parse_packet(*t, &arena[r.clone()]).ok());
+    // An event with zero time fields takes its packet's time when that has one. Both zero
+    // is what the capture said (the corpus's djcas9 pcap has zero timestamps, and Snort 3
+    // copies them): the 1970 instant is kept, for the join with that capture, and the reports
+    // mark it implausible.
+    let (second, microsecond) = match (e.second, e.microsecond, frame.or(buffer)) {
+        (0, 0, Some(p)) => (p.packet_second, p.packet_microsecond),
+        (s, us, _) => (s, us),
+    };
+    let micros = i64::from(second) * 1_000_000 + i64::from(microsecond);
+    let ts = Timestamp {
+        raw: Cow::Owned(Rfc3339(micros).to_string()),
+        unix_micros: Some(micros),
+        utc_offset_secs: Some(0),
+        year_source: YearSource::Written,
     };
     let source = Provenance {
         path: Cow::Borrowed(ctx.path),
@@ -720,18 +730,6 @@ fn build_alert<'a>(
             port: ports.then_some(e.dport_icode),
         };
     }
-    let arena = &group.arena;
-    // The first frame gives the header fields and, unless a matched buffer is logged, the payload.
-    let frame = group
-        .packets
-        .iter()
-        .find(|(t, _)| *t == RecordType::PACKET)
-        .and_then(|(t, r)| parse_packet(*t, &arena[r.clone()]).ok());
-    let buffer = group
-        .packets
-        .iter()
-        .find(|(t, _)| *t == RecordType::BUFFER)
-        .and_then(|(t, r)| parse_packet(*t, &arena[r.clone()]).ok());
     if let Some(p) = frame {
         let d = decode::decode(LinkType(p.linktype), p.data);
         a.ip = d.ip_header();

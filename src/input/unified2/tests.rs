@@ -439,13 +439,33 @@ fn undecoded_transport_is_taken_from_the_frame() {
     assert_eq!(c.alerts[0].sport, None);
 }
 
-/// Issue #12: Snort 3 events with zero time fields printed as 1970-01-01, unflagged.
+/// Issue #12: Snort 3 events with zero time fields printed as 1970-01-01, unflagged. The
+/// instant is kept (the capture said so, and the join with it needs it) and flagged.
 #[test]
-fn an_event_without_time_has_no_date() {
+fn an_event_at_zero_time_keeps_it_and_it_is_implausible() {
     let mut ev = event104(1, 2_000_001, None);
     ev[8..16].fill(0);
     let (c, res) = read(&record(104, &ev));
     res.unwrap();
     assert_eq!(c.alerts.len(), 1);
-    assert_eq!(c.alerts[0].micros, None);
+    assert_eq!(c.alerts[0].micros, Some(0));
+    let t = crate::model::Timestamp {
+        raw: std::borrow::Cow::Borrowed(""),
+        unix_micros: c.alerts[0].micros,
+        utc_offset_secs: Some(0),
+        year_source: crate::model::YearSource::Written,
+    };
+    assert!(t.implausible().is_some());
+}
+
+/// An event without time takes its packet's (Snort 3 spools hold such events).
+#[test]
+fn an_event_without_time_takes_its_packets_time() {
+    let mut ev = event104(1, 2_000_001, None);
+    ev[8..16].fill(0);
+    let mut f = record(104, &ev);
+    f.extend(packet(2, 1, 1, &http_frame()));
+    let (c, res) = read(&f);
+    res.unwrap();
+    assert_eq!(c.alerts[0].micros, Some(1_321_131_865_483_943));
 }
