@@ -225,6 +225,12 @@ fn hostile_inputs(h: &str, j: &str) -> Vec<(&'static str, String)> {
     let ipchains = |host: &str, other: &str| {
         format!("Aug 10 05:15:10 fw{host} kernel: Packet log: input REJECT eth0{other} PROTO=6 172.30.3.56:1110 1.11.40.30:445 L=40 S=0x00 I=4000 F=0x4000 T=128 (#13{other})\n")
     };
+    let snort_json = format!(
+        r#"{{ "timestamp" : "04/28-02:14:03.418862{j}", "seconds" : 1461809643, "proto" : "UDP{j}", "pkt_gen" : "raw{j}", "dir" : "C2S{j}", "src_addr" : "192.168.88.23{j}", "src_ap" : "192.168.88.23:52814{j}", "dst_ap" : "224.0.0.252:5355", "eth_src" : "e{j}", "service" : "dns{j}", "iface" : "eth0{j}", "target" : "t{j}", "app_id" : "a{j}", "gid" : 1, "sid" : 2009099, "rev" : 3, "msg" : "evil{j}", "class" : "c{j}", "rule" : "1:2009099:3{j}", "action" : "allow{j}", "b64_data" : "R0VUIC8=" }}"#
+    );
+    let snort_csv = |all: &str| {
+        format!("04/28-02:14:03.418862{all}, UDP{h}, 192.168.88.23:52814{all}, 224.0.0.252:5355, 1:2009099:3{all}, \"evil{h}\", c{h}, dns{h}, allow{h}, e{h}\n")
+    };
     let asa = |other: &str| {
         format!("Mar 14 10:00:25 asa01{h} %ASA-4-106023: Deny udp src outside{other}:125.90.1.2/10517 dst inside:64.9.1.2/8832 by access-group \"out{h}\" [0x0, 0x0]\n")
     };
@@ -238,6 +244,13 @@ fn hostile_inputs(h: &str, j: &str) -> Vec<(&'static str, String)> {
             format!("Jun 20 13:09:14 host{h} kernel: IN=eth0{h} OUT= MAC={h} SRC=10.3.94.11 DST=10.3.94.12 LEN=52 TOS=0x00 PREC=0xC0 TTL=255 ID=64317 DF PROTO=UDP SPT=49152 DPT=3784 LEN=32\n"),
         ),
         ("asa.log", asa(h) + &asa("")),
+        ("alert_json.txt", snort_json),
+        (
+            "alert_csv.txt",
+            "# timestamp proto src_ap dst_ap rule msg class service action eth_src\n".to_string()
+                + &snort_csv(h)
+                + &snort_csv(""),
+        ),
         (
             "conn.log",
             format!("#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tconn_state\thistory\n1300475168.853899\tC{h}\t141.142.220.118\t43927\t141.142.2.2\t53\tudp\tdns{h}\tSF{h}\tDd{h}\n"),
@@ -284,7 +297,7 @@ fn hostile_text_in_every_field_and_file_name_never_reaches_the_reader_raw() {
             let last: serde_json::Value =
                 serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
             let read = last["alerts"].as_u64().unwrap() + last["context_events"].as_u64().unwrap();
-            assert!(read >= 7, "a record of every format is read: {last}");
+            assert!(read >= 9, "a record of every format is read: {last}");
         }
         if let Some(what) = leaks(&stdout) {
             panic!("{args:?}: stdout: {what}");

@@ -9,5 +9,6 @@ mod judgement;
 mod pcap_join;
 mod schema;
 mod signature;
+mod snort3;
 mod suggest;
 mod util;

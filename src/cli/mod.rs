@@ -252,7 +252,7 @@ pub enum FormatFlag {
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
     InputFormat::from_name(s).ok_or_else(|| {
-        format!("unknown input format {s:?} (eve, fast, full, unified2, ipchains, netfilter, cisco_asa, pflog, zeek)")
+        format!("unknown input format {s:?} (eve, fast, full, unified2, ipchains, netfilter, cisco_asa, pflog, zeek, snort_json, snort_csv)")
     })
 }
 

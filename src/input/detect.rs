@@ -7,9 +7,10 @@ use super::ReadError;
 /// Detects the format of an input from its first bytes.
 ///
 /// Binary unified2 is recognised by a plausible first record header; JSON lines by a leading
-/// `{` (EVE unless the record looks like Zeek JSON); text formats by the first line that any
-/// text reader recognises. Text that none recognises is read as `full`, whose reader accounts
-/// for every line (alerts embedded in mail archives start with prose).
+/// `{` (EVE unless the record looks like Zeek or Snort 3 JSON); text formats by the first line
+/// that any text reader recognises (Snort `alert_csv` by its columns, after every other). Text
+/// that none recognises is read as `full`, whose reader accounts for every line (alerts
+/// embedded in mail archives start with prose).
 pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> {
     if head.is_empty() {
         // An empty input is valid and holds no records; any reader accounts for it.
@@ -35,8 +36,10 @@ pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> 
     Ok(detect_text(head))
 }
 
-/// Zeek JSON from EVE JSON, by the first record: EVE always has `event_type`; Zeek has
-/// `_path`, or `ts` with `uid`, or is wrapped as `{"<path>": {"ts": ...}}`.
+/// EVE, Zeek and Snort 3 JSON apart, by the first record: EVE always has `event_type`; Zeek
+/// has `_path`, or `ts` with `uid`, or is wrapped as `{"<path>": {"ts": ...}}`; Snort 3's
+/// `alert_json` has keys only it writes (`pkt_num`, `rule`, `src_ap`, ..., or `gid` with
+/// `sid`). Anything else is read as EVE, whose reader accounts for every line.
 fn detect_json(head: &[u8]) -> InputFormat {
     let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
     let first = String::from_utf8_lossy(&head[..end]);
@@ -61,6 +64,9 @@ fn detect_json(head: &[u8]) -> InputFormat {
                 return InputFormat::Zeek;
             }
         }
+    }
+    if super::snort_json::looks_like_snort_json(&first) {
+        return InputFormat::SnortJson;
     }
     InputFormat::Eve
 }
@@ -114,6 +120,9 @@ fn detect_text(head: &[u8]) -> InputFormat {
         }
         if line.trim_start().starts_with("[**]") {
             return InputFormat::Full;
+        }
+        if super::snort_csv::looks_like_csv(line) {
+            return InputFormat::SnortCsv;
         }
     }
     InputFormat::Full
@@ -183,5 +192,60 @@ mod tests {
             InputFormat::Eve
         );
         assert_eq!(d("{\"timestamp\":\"x\"}\n"), InputFormat::Eve);
+    }
+
+    #[test]
+    fn detects_snort3_json_and_csv() {
+        let d = |s: &str| detect_format("x", s.as_bytes()).unwrap();
+        // tests/fixtures/snort3/seed000-llmnr/alert_json.txt, cut after `rule`.
+        let json = r#"{ "timestamp" : "04/28-02:14:03.418862", "seconds" : 1461809643, "pkt_num" : 1, "proto" : "UDP", "pkt_gen" : "raw", "pkt_len" : 60, "dir" : "C2S", "src_addr" : "192.168.88.23", "src_port" : 52814, "src_ap" : "192.168.88.23:52814", "dst_addr" : "224.0.0.252", "dst_port" : 5355, "rule" : "1:2009099:3" }"#;
+        assert_eq!(d(&format!("{json}\n")), InputFormat::SnortJson);
+        assert_eq!(d(&format!("\n  {json}")), InputFormat::SnortJson);
+        assert_eq!(
+            d("{\"gid\" : 1, \"sid\" : 2, \"msg\" : \"m\"}\n"),
+            InputFormat::SnortJson
+        );
+        assert_eq!(d("{\"rule\":\"1:2:3\"}"), InputFormat::SnortJson);
+        // EVE and Zeek records with the same words keep their readers.
+        assert_eq!(
+            d("{\"event_type\":\"alert\",\"alert\":{\"gid\":1,\"signature_id\":2,\"rule\":\"alert ip any any -> any any (sid:2;)\"},\"pkt_num\":1}\n"),
+            InputFormat::Eve
+        );
+        assert_eq!(
+            d("{\"_path\":\"notice\",\"ts\":1,\"rule\":\"x\"}\n"),
+            InputFormat::Zeek
+        );
+        assert_eq!(
+            d("{\"msg\":\"the rule pkt_num gid sid\"}\n"),
+            InputFormat::Eve
+        );
+        assert_eq!(d("{\"gid\":1}\n"), InputFormat::Eve);
+
+        // tests/fixtures/snort3/seed000-llmnr/alert_csv.txt and alert_csv-fields.txt.
+        let csv = "04/28-02:14:03.418862, 1, UDP, raw, 60, C2S, 192.168.88.23:52814, 224.0.0.252:5355, 1:2009099:3, allow\n";
+        assert_eq!(d(csv), InputFormat::SnortCsv);
+        let fields = "1461809643, 04/28-02:14:03.418862, 1:2009099:3, \"ET P2P ThunderNetwork UDP Traffic\", Potential Corporate Privacy Violation, 1, UDP, C2S, 192.168.88.23:52814, 224.0.0.252:5355, 4096, 1, 40, unknown, allow, \"MgAAAAABAAAAAAAADktyaXN0aXMtTGFwdG9wAAABAAE=\", 1\n";
+        assert_eq!(d(fields), InputFormat::SnortCsv);
+        assert_eq!(d("# timestamp rule msg\nanything\n"), InputFormat::SnortCsv);
+        // apache-metron/SnortOutput.csv: Snort 2's default alert_csv fields.
+        assert_eq!(
+            d("01/27/16-16:01:04.877970 ,129,12,1,\"Consecutive TCP small segments exceeding threshold\",TCP,10.0.2.2,56642,10.0.2.15,22,52:54:00:12:35:02,08:00:27:7F:93:2D,0x4E,***AP***,0x9AFF3D7,0xC8761D52,,0xFFFF,64,0,59677,64,65536,,,,\n"),
+            InputFormat::SnortCsv
+        );
+        // The text formats that come first on their line keep their readers, and prose with
+        // a time of day and addresses is still text around alerts.
+        assert_eq!(
+            d(&format!("08/13-08:12:47.743103  [**] [1:247:4] m [**] {{TCP}} 10.0.0.1:1 -> 10.0.0.2:2\n{csv}")),
+            InputFormat::Fast
+        );
+        assert_eq!(
+            d("Aug  4 10:57:26 r40e kernel: ipfw: 299 Deny TCP 1.2.3.4:49312 5.6.7.8:80 out via bge0\n"),
+            InputFormat::Full
+        );
+        assert_eq!(
+            d(&format!("Jan  1 00:00:00 fw filterlog: 5,,,1,em0,match,block,in,4,0x0,,64,1,0,none,17,udp,28,10.0.0.1,10.0.0.2,1,2,8\n{csv}")),
+            InputFormat::Pflog
+        );
+        assert_eq!(d(&format!("#separator \\x09\n{csv}")), InputFormat::Zeek);
     }
 }

@@ -17,6 +17,9 @@ pub mod netfilter;
 pub mod open;
 pub mod pcap;
 pub mod pflog;
+pub mod snort3;
+pub mod snort_csv;
+pub mod snort_json;
 #[cfg(test)]
 mod testsink;
 pub mod textcommon;
@@ -187,5 +190,7 @@ fn dispatch(
         InputFormat::Pflog => pflog::read(reader, ctx, sink),
         InputFormat::Zeek => zeek::read(reader, ctx, sink),
         InputFormat::Unified2 => unified2::read_unified2(reader, ctx, sink),
+        InputFormat::SnortJson => snort_json::read(reader, ctx, sink),
+        InputFormat::SnortCsv => snort_csv::read(reader, ctx, sink),
     }
 }

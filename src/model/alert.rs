@@ -56,6 +56,10 @@ pub enum InputFormat {
     Pflog,
     /// Zeek (Bro) logs: TSV with `#fields` headers, or JSON lines.
     Zeek,
+    /// Snort 3 `alert_json` lines.
+    SnortJson,
+    /// Snort `alert_csv` lines (Snort 3, and Snort 2's default field list).
+    SnortCsv,
 }
 
 impl InputFormat {
@@ -70,6 +74,8 @@ impl InputFormat {
             InputFormat::CiscoAsa => "cisco_asa",
             InputFormat::Pflog => "pflog",
             InputFormat::Zeek => "zeek",
+            InputFormat::SnortJson => "snort_json",
+            InputFormat::SnortCsv => "snort_csv",
         }
     }
 
@@ -85,6 +91,8 @@ impl InputFormat {
             InputFormat::CiscoAsa,
             InputFormat::Pflog,
             InputFormat::Zeek,
+            InputFormat::SnortJson,
+            InputFormat::SnortCsv,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)

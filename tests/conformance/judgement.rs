@@ -30,7 +30,6 @@ pub fn inputs() -> Vec<PathBuf> {
             || name.starts_with("COPYING")
             || name == "AUTHORS"
             || name == "schema.json"
-            || name == "alert_json.txt"
             || name == "snort-console.txt"
             || name == "test.yaml"
             || name.ends_with(".rules")

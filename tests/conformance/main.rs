@@ -13,6 +13,7 @@ mod explain_rules;
 mod judgement;
 mod replay_suricata;
 mod signature;
+mod snort3;
 mod suggest;
 mod text;
 mod unified2;
