@@ -229,13 +229,15 @@ pub fn run_collecting<W: Write>(
             .push((path, format!("capture: {}", pcap_error_message(&e))));
     }
     // Context logs first, so that every alert is judged with what they say about its hosts.
-    for path in &input::context_first(&cfg.inputs, &cfg.read) {
+    for opened in input::open_all(&cfg.inputs, &cfg.read) {
+        let path = &opened.path.clone();
+        let read_as = opened.format();
         let before = (
             ex.summary.alerts,
             ex.summary.context_events,
             ex.summary.records_read,
         );
-        match input::read_path(path, &cfg.read, &mut ex) {
+        match input::read_opened(opened, &cfg.read, &mut ex) {
             Ok(()) => {
                 let understood =
                     ex.summary.alerts + ex.summary.context_events - before.0 - before.1;
@@ -243,7 +245,7 @@ pub fn run_collecting<W: Write>(
                     // No silent success: an input of which nothing was understood is an
                     // error about it, with what it looks like.
                     let records = ex.summary.records_read - before.2;
-                    let why = nothing_understood(path, records, &cfg.read);
+                    let why = nothing_understood(path, records, &cfg.read, read_as);
                     let _ = writeln!(
                         ex.warn,
                         "fpx: {}: {}",
@@ -294,12 +296,22 @@ pub fn run_collecting<W: Write>(
     })
 }
 
-/// Why an input gave no alert and no log record, and what would read it.
-fn nothing_understood(path: &str, records: u64, read: &ReadOptions) -> String {
-    let looks = (path != "-")
-        .then(|| input::open_input(path).ok())
-        .flatten()
-        .and_then(|i| input::detect_format(path, i.peek()).ok());
+/// Why an input gave no alert and no log record, and what would read it (`read_as`: the
+/// format it was read as).
+fn nothing_understood(
+    path: &str,
+    records: u64,
+    read: &ReadOptions,
+    read_as: Option<crate::model::InputFormat>,
+) -> String {
+    // With a forced format, what detection would have said (of a regular file: a stream was
+    // read once); else the format it was read as.
+    let looks = match read.format {
+        Some(_) if std::fs::metadata(path).is_ok_and(|m| m.is_file()) => input::open_input(path)
+            .ok()
+            .and_then(|i| input::detect_format(path, i.peek()).ok()),
+        _ => read_as,
+    };
     let hint = match (read.format, looks) {
         (Some(forced), Some(f)) if forced != f => format!(
             "; it looks like {} (--input-format {} was given)",
@@ -919,6 +931,19 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
             .or_default() += 1;
         self.state.observe_context(&event);
         Flow::Continue
+    }
+
+    fn repaired(&mut self, what: &'static str, at: &Provenance<'_>, detail: &str) {
+        *self.summary.repaired.entry(what).or_default() += 1;
+        if self.warnings_left > 0 {
+            self.warnings_left -= 1;
+            let _ = writeln!(
+                self.warn,
+                "fpx: {}: {}",
+                crate::report::escape::terminal(&at.path),
+                crate::report::escape::terminal(detail)
+            );
+        }
     }
 
     fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, detail: Option<&str>) -> Flow {

@@ -373,3 +373,118 @@ fn nothing_understood_is_no_success_and_write_errors_are_said() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("writing output"));
     }
 }
+
+/// Issue #12: each input was opened twice (detection, then reading), so a FIFO hung and
+/// `fpx explain <(cat eve.json)` read nothing or half. Now every format gives the same summary
+/// from a file, a process substitution and a FIFO.
+#[test]
+fn a_fifo_and_a_process_substitution_read_like_the_file() {
+    if !std::path::Path::new("/usr/bin/mkfifo").exists()
+        && !std::path::Path::new("/bin/mkfifo").exists()
+    {
+        return;
+    }
+    let files = [
+        "examples/attacks.eve.json",
+        "examples/seed000-llmnr-xunlei.eve.json",
+        "examples/seed001-smb-reserved.ipchains.log",
+        "examples/seed002-nas-p2p.asa.log",
+        "examples/seed003-mstream-gif.full.txt",
+        "examples/pcap-join/seed003.fast",
+        "tests/fixtures/snort3/seed000-llmnr/alert_fast.txt",
+        "tests/fixtures/snort3/seed000-llmnr/alert_json.txt",
+        "tests/fixtures/snort3/seed000-llmnr/alert_csv.txt",
+        "tests/fixtures/snort3/seed000-llmnr/unified2.log",
+    ];
+    let dir = temp_dir("fifo");
+    let keys = [
+        "records_read",
+        "alerts",
+        "context_events",
+        "skipped",
+        "verdicts",
+        "cluster_verdicts",
+    ];
+    let summary_of = |out: &[u8]| -> serde_json::Value {
+        let text = String::from_utf8_lossy(out);
+        serde_json::from_str(text.lines().last().expect("a summary")).unwrap()
+    };
+    let bin = env!("CARGO_BIN_EXE_fpx");
+    for (i, f) in files.iter().enumerate() {
+        let path = root().join(f).display().to_string();
+        let args = ["explain", "--format", "json", "--year", "2016"];
+        let named = fpx(&[&args[..], &[&path]].concat(), None);
+        let named = summary_of(&named.stdout);
+        // Process substitution, through bash.
+        let sub = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("\"{bin}\" {} <(cat \"{path}\")", args.join(" ")))
+            .output()
+            .unwrap();
+        let sub = summary_of(&sub.stdout);
+        // A FIFO written by another process.
+        let fifo = dir.join(format!("in{i}"));
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let fifo_s = fifo.display().to_string();
+        let writer = {
+            let (src, dst) = (path.clone(), fifo_s.clone());
+            std::thread::spawn(move || {
+                let data = std::fs::read(&src).unwrap();
+                std::fs::write(&dst, data).unwrap();
+            })
+        };
+        let piped = fpx(&[&args[..], &[&fifo_s]].concat(), None);
+        writer.join().unwrap();
+        let piped = summary_of(&piped.stdout);
+        for k in keys {
+            assert_eq!(named[k], sub[k], "{f}: {k} through <(cat)");
+            assert_eq!(named[k], piped[k], "{f}: {k} through a FIFO");
+        }
+        assert!(
+            named["alerts"].as_u64().unwrap() + named["context_events"].as_u64().unwrap() > 0,
+            "{f}"
+        );
+    }
+}
+
+/// Issue #12: a BOM, a comment or a garbage first line made every EVE alert count as
+/// surrounding text; CR-only line endings made a file one record; one invalid UTF-8 byte
+/// dropped a whole alert.
+#[test]
+fn boms_comments_line_endings_and_bad_bytes_do_not_lose_alerts() {
+    let dir = temp_dir("endings");
+    let alerts = std::fs::read_to_string(example("attacks.eve.json")).unwrap();
+    let lines: Vec<&str> = alerts.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let mut bad = lines[1].as_bytes().to_vec();
+    let at = bad.windows(8).position(|w| w == b"Web Appl").unwrap();
+    bad[at] = 0xff; // the category begins with an invalid byte
+    for (name, ending) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
+        let mut data = b"\xEF\xBB\xBF# exported by the SIEM".to_vec();
+        data.extend_from_slice(ending.as_bytes());
+        data.extend_from_slice(lines[0].as_bytes());
+        data.extend_from_slice(ending.as_bytes());
+        data.extend_from_slice(&bad);
+        data.extend_from_slice(ending.as_bytes());
+        let p = write(&dir, &format!("{name}.json"), &data);
+        let out = fpx(&["explain", "--format", "json", &p], None);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last["alerts"], 2, "{name}: {last}");
+        assert_eq!(
+            last["skipped"]["invalid_json"], 1,
+            "{name}: the comment line: {last}"
+        );
+        assert_eq!(last["repaired"]["invalid_utf8"], 1, "{name}: {last}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("line 1") && err.contains("line 3"),
+            "{name}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{name}: {err}");
+    }
+}

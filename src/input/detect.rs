@@ -6,6 +6,9 @@ use super::ReadError;
 
 /// Detects the format of an input from its first bytes.
 ///
+/// A byte-order mark is passed over, and JSON lines are found after leading comments or
+/// garbage lines (the first line that opens an object decides).
+///
 /// Binary unified2 is recognised by a plausible first record header; JSON lines by a leading
 /// `{` (EVE unless the record looks like Zeek or Snort 3 JSON); text formats by the first line
 /// that any text reader recognises (Snort `alert_csv` by its columns, after every other). Text
@@ -19,6 +22,8 @@ pub fn detect_format(path: &str, head: &[u8]) -> Result<InputFormat, ReadError> 
     if looks_like_unified2(head) {
         return Ok(InputFormat::Unified2);
     }
+    // A byte-order mark says nothing of the format (Windows tools write one before JSON).
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let text_len = head.iter().take(512).filter(|b| is_texty(**b)).count();
     if text_len * 10 < head.len().min(512) * 9 {
         return Err(ReadError::UnknownFormat {
@@ -93,7 +98,12 @@ fn looks_like_unified2(head: &[u8]) -> bool {
 
 fn detect_text(head: &[u8]) -> InputFormat {
     let text = String::from_utf8_lossy(head);
-    for line in text.lines() {
+    for line in text.split(['\n', '\r']) {
+        // JSON lines after a comment or a line of garbage: the first object decides, and the
+        // reader skips (and names) the lines before it.
+        if line.trim_start().starts_with('{') {
+            return detect_json(line.trim_start().as_bytes());
+        }
         if line.contains("Packet log:") && line.contains("PROTO=") {
             return InputFormat::Ipchains;
         }
@@ -247,5 +257,24 @@ mod tests {
             InputFormat::Pflog
         );
         assert_eq!(d(&format!("#separator \\x09\n{csv}")), InputFormat::Zeek);
+    }
+
+    /// Issue #12: a UTF-8 BOM, a comment or a garbage first line made every EVE alert count as
+    /// surrounding text.
+    #[test]
+    fn a_bom_comments_or_garbage_before_json_lines_do_not_change_the_format() {
+        let eve = "{\"timestamp\":\"2020-01-01T00:00:00+0000\",\"event_type\":\"alert\"}\n";
+        for head in [
+            format!("\u{feff}{eve}"),
+            format!("# exported by the SIEM\n{eve}"),
+            format!("garbage line\n\n{eve}"),
+            format!("\u{feff}// comment\n{eve}"),
+        ] {
+            assert_eq!(
+                detect_format("x", head.as_bytes()).unwrap(),
+                InputFormat::Eve,
+                "{head:?}"
+            );
+        }
     }
 }

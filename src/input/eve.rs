@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::marker::PhantomData;
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -24,6 +24,7 @@ use base64::Engine;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::input::logline::{read_line, LineRead};
 use crate::model::time::{fraction_to_micros, micros_from_parts};
 use crate::model::{
     Alert, ContextEvent, ContextKind, Direction, Endpoint, FlowInfo, Host, InputFormat, IpProto,
@@ -119,9 +120,6 @@ fn read_with(
             }
             LineRead::Line => {
                 let mut bytes = buf.as_slice();
-                if let Some(b'\r') = bytes.last() {
-                    bytes = &bytes[..bytes.len() - 1];
-                }
                 if line_no == 1 {
                     bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 }
@@ -132,8 +130,12 @@ fn read_with(
                 match std::str::from_utf8(bytes) {
                     Ok(text) => state.on_line(line_no, text, sink)?,
                     Err(e) => {
-                        let detail = format!("line {line_no}: {e}");
-                        check(sink.skipped(SKIP_INVALID_UTF8, &at(line_no), Some(&detail)))?;
+                        let detail = format!(
+                            "line {line_no}: {e}; the bytes were replaced with U+FFFD and the record kept"
+                        );
+                        sink.repaired(super::REPAIRED_UTF8, &at(line_no), &detail);
+                        let text = String::from_utf8_lossy(bytes);
+                        state.on_line(line_no, &text, sink)?;
                     }
                 }
             }
@@ -148,55 +150,6 @@ fn check(flow: Flow) -> Result<(), ReadError> {
     match flow {
         Flow::Continue => Ok(()),
         Flow::Stop => Err(ReadError::Stopped),
-    }
-}
-
-enum LineRead {
-    Eof,
-    Line,
-    TooLong,
-}
-
-/// Reads one line (without its `\n`) into `buf`. A line longer than `max` is consumed to its end
-/// but not kept.
-fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
-    buf.clear();
-    let mut any = false;
-    let mut too_long = false;
-    loop {
-        let avail = match input.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok(match (any, too_long) {
-                (false, _) => LineRead::Eof,
-                (true, true) => LineRead::TooLong,
-                (true, false) => LineRead::Line,
-            });
-        }
-        any = true;
-        let (chunk, used, done) = match memchr::memchr(b'\n', avail) {
-            Some(i) => (&avail[..i], i + 1, true),
-            None => (avail, avail.len(), false),
-        };
-        if !too_long {
-            if buf.len() + chunk.len() > max {
-                too_long = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(chunk);
-            }
-        }
-        input.consume(used);
-        if done {
-            return Ok(if too_long {
-                LineRead::TooLong
-            } else {
-                LineRead::Line
-            });
-        }
     }
 }
 
@@ -2158,7 +2111,6 @@ mod tests {
                 (7, "eve_no_event_type"),
                 (8, "malformed_alert"),
                 (9, "malformed_alert"),
-                (10, "invalid_utf8"),
                 (11, "malformed_alert"),
                 (13, "eve_no_event_type"),
                 (14, "invalid_json"),
@@ -2229,12 +2181,12 @@ mod tests {
     #[test]
     fn io_errors_name_the_input() {
         struct Broken;
-        impl io::Read for Broken {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Err(io::Error::other("disk on fire"))
+        impl std::io::Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
             }
         }
-        let mut input = io::BufReader::new(Broken);
+        let mut input = std::io::BufReader::new(Broken);
         let mut sink = Collect::default();
         let e = read_with(&mut input, &CTX, &mut sink, Limits::DEFAULT).unwrap_err();
         assert!(e.to_string().contains("test.json"), "{e}");
@@ -2258,14 +2210,14 @@ mod tests {
 
     /// Reads `bytes` and checks that every non-blank line was accounted for exactly once.
     fn accounts_for_every_line(bytes: &[u8]) {
-        let non_blank = bytes
-            .split(|b| *b == b'\n')
+        let non_blank = crate::input::logline::split_lines(bytes)
+            .into_iter()
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
             .count();
         let sink = run_with(bytes, Limits::DEFAULT);
         // A BOM-only first line is blank once the BOM is removed.
-        let bom_only = bytes
-            .split(|b| *b == b'\n')
+        let bom_only = crate::input::logline::split_lines(bytes)
+            .into_iter()
             .next()
             .and_then(|l| l.strip_prefix(b"\xEF\xBB\xBF"))
             .is_some_and(|rest| rest.iter().all(u8::is_ascii_whitespace));

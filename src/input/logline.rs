@@ -19,6 +19,97 @@ pub const MAX_LINE_LEN: usize = 64 * 1024;
 /// A line longer than [`MAX_LINE_LEN`]; its head is still offered to the reader.
 pub const LINE_TOO_LONG: SkipReason = SkipReason("line_too_long");
 
+/// What [`read_line`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineRead {
+    Eof,
+    Line,
+    /// Longer than the limit: the buffer holds its first `max` bytes, the rest was read and
+    /// dropped.
+    TooLong,
+}
+
+/// Reads one line into `buf` (without its ending), whichever ending the file uses: LF, CRLF,
+/// or a lone CR (old Mac files, some Windows tools; a CR-only file was one giant record). At
+/// most `max` bytes are kept; the rest of a longer line is consumed without being kept.
+pub fn read_line(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    buf.clear();
+    let mut any = false;
+    let mut too_long = false;
+    loop {
+        let avail = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(match (any, too_long) {
+                (false, _) => LineRead::Eof,
+                (true, true) => LineRead::TooLong,
+                (true, false) => LineRead::Line,
+            });
+        }
+        any = true;
+        let end = memchr::memchr2(b'\n', b'\r', avail);
+        let chunk = &avail[..end.unwrap_or(avail.len())];
+        let room = max.saturating_sub(buf.len());
+        if chunk.len() > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let cr = end.is_some_and(|i| avail[i] == b'\r');
+        let used = end.map_or(avail.len(), |i| i + 1);
+        input.consume(used);
+        if end.is_some() {
+            if cr {
+                // CRLF is one ending: take the LF too when it follows.
+                loop {
+                    match input.fill_buf() {
+                        Ok(next) => {
+                            if next.first() == Some(&b'\n') {
+                                input.consume(1);
+                            }
+                            break;
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            return Ok(if too_long {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+/// The lines of `bytes` as [`read_line`] splits them (LF, CRLF or a lone CR), for tests and
+/// tools that count what a reader should see.
+pub fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(i) => {
+                out.push(&rest[..i]);
+                let crlf = rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n');
+                rest = &rest[i + 1 + usize::from(crlf)..];
+            }
+            None => {
+                out.push(rest);
+                rest = &[];
+            }
+        }
+    }
+    out
+}
+
 /// Reads lines one at a time into a reused buffer, counting them.
 pub struct LineReader<'r> {
     input: &'r mut dyn BufRead,
@@ -58,44 +149,14 @@ impl<'r> LineReader<'r> {
 
     /// Reads the next line (without its line ending). `Ok(false)` at the end of input.
     pub fn next_line(&mut self) -> Result<bool, ReadError> {
-        self.buf.clear();
         self.overlong = false;
-        let limit = self.limit as u64 + 1;
-        let n = std::io::Read::take(&mut self.input, limit)
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|e| self.io(e))?;
-        if n == 0 {
-            return Ok(false);
+        let got = read_line(self.input, &mut self.buf, self.limit).map_err(|e| self.io(e))?;
+        match got {
+            LineRead::Eof => return Ok(false),
+            LineRead::TooLong => self.overlong = true,
+            LineRead::Line => {}
         }
         self.line_no += 1;
-        if self.buf.last() != Some(&b'\n') && self.buf.len() > self.limit {
-            self.overlong = true;
-            self.buf.truncate(self.limit);
-            // Drop the rest of the line without keeping it.
-            loop {
-                let path = self.path;
-                let avail = self.input.fill_buf().map_err(|source| ReadError::Io {
-                    path: path.to_string(),
-                    source,
-                })?;
-                if avail.is_empty() {
-                    break;
-                }
-                match memchr::memchr(b'\n', avail) {
-                    Some(i) => {
-                        self.input.consume(i + 1);
-                        break;
-                    }
-                    None => {
-                        let l = avail.len();
-                        self.input.consume(l);
-                    }
-                }
-            }
-        }
-        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
-            self.buf.pop();
-        }
         Ok(true)
     }
 

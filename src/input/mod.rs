@@ -95,7 +95,16 @@ pub trait Sink {
     fn context(&mut self, event: ContextEvent<'_>) -> Flow;
     /// A record that is neither; `detail` says what was wrong, for a warning on stderr.
     fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, detail: Option<&str>) -> Flow;
+    /// A record the reader had to repair to read (it is still given to `alert` or `context`,
+    /// and counted there): `what` names the repair (`invalid_utf8`), `detail` says where.
+    fn repaired(&mut self, what: &'static str, at: &Provenance<'_>, detail: &str) {
+        let _ = (what, at, detail);
+    }
 }
+
+/// The repair of a record whose invalid UTF-8 bytes were replaced by U+FFFD: one bad byte
+/// (a truncated multi-byte character, a Latin-1 hostname) must not drop a whole alert.
+pub const REPAIRED_UTF8: &str = "invalid_utf8";
 
 /// The modification year of a file, used for timestamps without a year when nothing better
 /// is known.
@@ -114,13 +123,90 @@ pub fn file_mtime_year(path: &Path) -> Option<i32> {
 ///
 /// A directory is read as a unified2 spool: its `name.<number>` files in numeric order.
 pub fn read_path(path: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), ReadError> {
-    if path != "-" && Path::new(path).is_dir() {
-        return unified2::read_spool_dir(Path::new(path), opts, sink);
+    read_opened(Opened::open(path, opts), opts, sink)
+}
+
+/// An input opened once, its format told from the first bytes of the stream the reader then
+/// reads (they are chained back in front of the rest): a FIFO, a process substitution
+/// (`<(zcat eve.json.gz)`) or stdin is read once, as it can only be. A regular file is closed
+/// after detection and opened again to be read, so that thousands of inputs do not hold
+/// thousands of descriptors.
+pub struct Opened {
+    pub path: String,
+    state: OpenedState,
+}
+
+enum OpenedState {
+    /// A directory: a unified2 spool.
+    Spool,
+    /// A stream that can be read only once, kept open with its peeked head.
+    Stream(Box<Input>, InputFormat),
+    /// A regular file, to be opened again.
+    File(InputFormat),
+    /// Opening or telling the format failed; the error is reported when it is read.
+    Failed(ReadError),
+}
+
+impl Opened {
+    /// Opens `path` and tells its format (unless `opts.format` forces one).
+    pub fn open(path: &str, opts: &ReadOptions) -> Opened {
+        let state = if path != "-" && Path::new(path).is_dir() {
+            OpenedState::Spool
+        } else {
+            let regular = path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+            match open_input(path) {
+                Err(e) => OpenedState::Failed(e),
+                Ok(input) => {
+                    let format = match opts.format {
+                        Some(f) => Ok(f),
+                        None => detect_format(path, input.peek()),
+                    };
+                    match (format, regular) {
+                        (Err(e), _) => OpenedState::Failed(e),
+                        (Ok(f), true) => OpenedState::File(f),
+                        (Ok(f), false) => OpenedState::Stream(Box::new(input), f),
+                    }
+                }
+            }
+        };
+        Opened {
+            path: path.to_string(),
+            state,
+        }
     }
-    let mut input = open_input(path)?;
-    let format = match opts.format {
-        Some(f) => f,
-        None => detect_format(path, input.peek())?,
+
+    /// The format the input was told to be, when it was.
+    pub fn format(&self) -> Option<InputFormat> {
+        match &self.state {
+            OpenedState::Stream(_, f) | OpenedState::File(f) => Some(*f),
+            OpenedState::Spool => Some(InputFormat::Unified2),
+            OpenedState::Failed(_) => None,
+        }
+    }
+
+    /// A context log (firewall, Zeek) rather than alerts.
+    pub fn is_context(&self) -> bool {
+        matches!(
+            self.format(),
+            Some(
+                InputFormat::Ipchains
+                    | InputFormat::Netfilter
+                    | InputFormat::CiscoAsa
+                    | InputFormat::Pflog
+                    | InputFormat::Zeek
+            )
+        )
+    }
+}
+
+/// Reads an opened input into `sink`.
+pub fn read_opened(o: Opened, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), ReadError> {
+    let path = o.path.as_str();
+    let (mut input, format) = match o.state {
+        OpenedState::Spool => return unified2::read_spool_dir(Path::new(path), opts, sink),
+        OpenedState::Failed(e) => return Err(e),
+        OpenedState::Stream(input, f) => (*input, f),
+        OpenedState::File(f) => (open_input(path)?, f),
     };
     let mtime_year = if path == "-" {
         None
@@ -135,34 +221,16 @@ pub fn read_path(path: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<
     dispatch(format, &mut input, &ctx, sink)
 }
 
-/// The inputs in reading order: context logs (firewall, Zeek) before alert dumps, each group in
-/// the order given, so that what the logs say about a host is known when its alerts stream
-/// out. Stdin and inputs that cannot be opened or told apart keep their place among the
-/// alerts (they are reported when read).
-pub fn context_first(paths: &[String], opts: &ReadOptions) -> Vec<String> {
-    let is_context = |p: &String| -> bool {
-        if p == "-" {
-            return false;
-        }
-        let format = match opts.format {
-            Some(f) => Some(f),
-            None => open_input(p)
-                .ok()
-                .and_then(|i| detect_format(p, i.peek()).ok()),
-        };
-        matches!(
-            format,
-            Some(
-                InputFormat::Ipchains
-                    | InputFormat::Netfilter
-                    | InputFormat::CiscoAsa
-                    | InputFormat::Pflog
-                    | InputFormat::Zeek
-            )
-        )
-    };
-    let (ctx, rest): (Vec<&String>, Vec<&String>) = paths.iter().partition(|p| is_context(p));
-    ctx.into_iter().chain(rest).cloned().collect()
+/// Opens every input once, in reading order: context logs (firewall, Zeek) before alert
+/// dumps, each group in the order given, so that what the logs say about a host is known
+/// when its alerts stream out. Inputs that cannot be opened or told apart keep their place
+/// among the alerts (they are reported when read).
+pub fn open_all(paths: &[String], opts: &ReadOptions) -> Vec<Opened> {
+    let (ctx, rest): (Vec<Opened>, Vec<Opened>) = paths
+        .iter()
+        .map(|p| Opened::open(p, opts))
+        .partition(Opened::is_context);
+    ctx.into_iter().chain(rest).collect()
 }
 
 /// Per-input facts a reader needs besides the bytes.

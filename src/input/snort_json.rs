@@ -25,7 +25,6 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::eve::SKIP_INVALID_UTF8;
 use super::logline::{at_line, go_on, LineReader, LINE_TOO_LONG};
 use super::snort3::{build_alert, Field, Record, Value, MAX_LINE_LEN};
 use super::year::YearHints;
@@ -57,9 +56,10 @@ pub fn read(
             continue;
         }
         if matches!(text, Cow::Owned(_)) {
-            let detail = format!("line {n}: not UTF-8");
-            go_on(sink.skipped(SKIP_INVALID_UTF8, &at, Some(&detail)))?;
-            continue;
+            let detail = format!(
+                "line {n}: not UTF-8; the bytes were replaced with U+FFFD and the record kept"
+            );
+            sink.repaired(super::REPAIRED_UTF8, &at, &detail);
         }
         let flow = match serde_json::from_str::<JsonRecord<'_>>(line) {
             Ok(JsonRecord(rec)) if rec.count == 0 => {
@@ -550,8 +550,9 @@ mod tests {
         assert_eq!((c.alerts.len(), c.skipped.len()), (1, 0));
         let mut bad = LLMNR.as_bytes().to_vec();
         bad[30] = 0xff;
+        // One bad byte no longer drops the alert: it is replaced and the record kept.
         let c = run_bytes(&bad);
-        assert_eq!(c.skipped[0].1, "invalid_utf8");
+        assert_eq!((c.alerts.len(), c.skipped.len()), (1, 0));
     }
 
     #[test]

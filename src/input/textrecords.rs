@@ -418,8 +418,10 @@ mod tests {
     /// line (unless it is a malformed alert), and an alert's lines run to the next record,
     /// with only blank lines and separators after its own text.
     fn check_accounting(text: &[u8], sink: &Collect) {
-        let src = String::from_utf8_lossy(text);
-        let lines: Vec<&str> = src.lines().collect();
+        let lines: Vec<String> = crate::input::logline::split_lines(text)
+            .into_iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
         let mut starts: Vec<(u64, Option<usize>)> = sink
             .alerts
             .iter()

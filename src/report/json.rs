@@ -251,6 +251,9 @@ struct SummaryLine<'a> {
     judged_early: u64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pcap_join: &'a BTreeMap<&'static str, u64>,
+    /// Records read after a repair (`invalid_utf8`: bytes replaced with U+FFFD).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    repaired: &'a BTreeMap<&'static str, u64>,
     clusters: u64,
     state: StateOut,
     errors: Vec<ErrorOut<'a>>,
@@ -794,6 +797,7 @@ impl<W: Write> JsonPrinter<W> {
             alerts: s.alerts,
             context_events: s.context_events,
             skipped: &s.skipped,
+            repaired: &s.repaired,
             context_by_kind: &s.context_by_kind,
             verdicts: &s.verdicts,
             cluster_verdicts: &s.cluster_verdicts,

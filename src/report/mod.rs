@@ -71,6 +71,8 @@ pub struct Summary {
     pub pcap_join: BTreeMap<&'static str, u64>,
     /// Root-cause clusters reported.
     pub clusters: u64,
+    /// Records read after a repair (invalid UTF-8 replaced), by repair.
+    pub repaired: BTreeMap<&'static str, u64>,
     /// Inputs that could not be read to the end: (path, message).
     pub errors: Vec<(String, String)>,
 }

@@ -388,6 +388,9 @@ impl<W: Write> TextPrinter<W> {
                 s.judged_early
             )?;
         }
+        if !s.repaired.is_empty() {
+            writeln!(o, "repaired and read: {}", counts(&s.repaired))?;
+        }
         if !s.pcap_join.is_empty() {
             let parts: Vec<String> = s
                 .pcap_join
