@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cluster;
 pub mod decode;
 pub mod dissect;
+pub mod eval;
 pub mod evidence;
 pub mod explain;
 pub mod flow;

@@ -76,6 +76,29 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Eval(f) => match fpx::eval::run(&f.labels) {
+            Err(e) => {
+                say(&e);
+                ExitCode::from(2)
+            }
+            Ok(report) => {
+                let text = match f.format {
+                    fpx::cli::FormatFlag::Text => report.text(),
+                    fpx::cli::FormatFlag::Json => {
+                        let mut buf = Vec::new();
+                        let _ = fpx::report::json::to_line(&mut buf, &report);
+                        buf.push(b'\n');
+                        String::from_utf8_lossy(&buf).into_owned()
+                    }
+                };
+                print!("{}", fpx::report::escape::terminal_lines(&text));
+                if report.problems.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+        },
         Command::Lint(f) => {
             let paths = match f.into_paths() {
                 Ok(p) => p,

@@ -35,6 +35,9 @@ pub enum Command {
     /// Record an analyst's verdict (about a signature, a host, a cluster or an alert of a JSON
     /// report) in a feedback file, which later runs read with `--feedback`.
     Verdict(VerdictFlags),
+    /// Measure fpx on a labelled set (a label file of scenarios, see tests/eval/): accuracy,
+    /// Brier score, ROC AUC, a reliability table, root causes named and the worst misses.
+    Eval(EvalFlags),
     /// List the facts that evidence rules can test and quote.
     Facts,
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
@@ -59,6 +62,16 @@ impl LintFlags {
         }
         Ok(self.paths)
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalFlags {
+    /// The label file (TOML `[[scenario]]` tables).
+    #[arg(value_name = "LABELS")]
+    pub labels: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatFlag::Text)]
+    pub format: FormatFlag,
 }
 
 #[derive(Debug, clap::Args)]

@@ -44,6 +44,22 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
+/// Text of several lines escaped line by line: each line as [`terminal`] escapes it, the
+/// line breaks kept.
+pub fn terminal_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, l) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&terminal(l));
+    }
+    Cow::Owned(out)
+}
+
 /// A writer for a terminal report: every character [`needs_escape`] names is escaped as
 /// [`terminal`] does, except the line breaks and tabs the report itself writes. Fields are
 /// escaped where they are printed too (so that a field's newline cannot start a line of
