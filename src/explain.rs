@@ -28,7 +28,7 @@ use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
 use crate::model::{Alert, ContextEvent, Direction, Engine, Provenance, SkipReason};
 use crate::report::{Explained, Format, Printer, Summary};
-use crate::score::{self, Score, REASON_WEIGHT};
+use crate::score::{self, Score};
 use crate::signature::parse::Rule;
 use crate::signature::vars::VarSource;
 use crate::signature::{RuleAnalysis, SignatureConfig, SignatureContext, SignatureError};
@@ -581,21 +581,15 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         };
         // What the alert brings its cluster: its evidence but what stays with it (analysts'
         // verdicts about its hosts), and the verdict that evidence gives.
-        let (shared, shared_verdict): (std::borrow::Cow<'_, [Evidence]>, _) =
+        let (shared, shared_score): (std::borrow::Cow<'_, [Evidence]>, _) =
             if ev.iter().any(|e| e.alert_only) {
                 let v: Vec<Evidence> = ev.iter().filter(|e| !e.alert_only).cloned().collect();
-                let verdict = score::score(self.book, intent.as_deref(), &v).verdict;
-                (v.into(), verdict)
+                let s = score::score(self.book, intent.as_deref(), &v);
+                (v.into(), s)
             } else {
-                (ev.as_slice().into(), own.verdict)
+                (ev.as_slice().into(), own.clone())
             };
-        let why = explanation(
-            shared_verdict.as_str(),
-            shared
-                .iter()
-                .filter(|e| e.log_odds.abs() >= REASON_WEIGHT)
-                .map(|e| e.id.as_str()),
-        );
+        let why = explanation(&shared_score, &shared);
         let slot = self.state.clusters.add_alert(
             &alert,
             &why,

@@ -26,6 +26,7 @@ keys! {
     "cluster.records" => "the kind of records: ids_alert, firewall (packet logs), connection (connection logs), protocol (application logs)",
     "cluster.intent" => "what the member alerts' signature claims (p2p, scan, exploit, policy, ...)",
     "cluster.explanation" => "the member alerts' own verdict and the evidence ids that gave it",
+    "cluster.members_verdict" => "the member alerts' own verdict (false_positive, benign_trigger, true_positive, undetermined)",
     "cluster.members_log_odds" => "mean of the member alerts' own evidence, in log-odds",
     "cluster.members_fp" => "false-positive probability of a member alert on its own evidence (its signature's prior and the members' mean)",
     "cluster.label" => "what fired: the signature, or the log kind, rule and action",
@@ -189,6 +190,9 @@ pub fn compute(c: &Cluster, state: &State<'_>, kb: &Knowledge) -> Facts {
     }
     if !k.explanation.is_empty() {
         s("cluster.explanation", text(k.explanation.clone()));
+        if let Some(v) = k.explanation.split(' ').next().filter(|v| !v.is_empty()) {
+            s("cluster.members_verdict", text(v.to_string()));
+        }
     }
     if let Some(m) = c.members_log_odds() {
         s("cluster.members_log_odds", num((m * 100.0).round() / 100.0));

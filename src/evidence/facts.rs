@@ -103,6 +103,9 @@ keys! {
     "dest.multicast_scope_note" => "what the scope means for forwarding",
     "dest.multicast_group" => "the registered group name of the destination",
     "dest.multicast_protocol" => "the protocol using that group",
+    "dest.group_service" => "the protocol whose registered group (or broadcast) and port the destination is: llmnr for 224.0.0.252:5355, mdns for 224.0.0.251 or ff02::fb :5353, ssdp for 239.255.255.250:1900, nbns for broadcast :137",
+    "dest.group_service_name" => "its name",
+    "dest.group_service_rfc" => "its RFC",
     "dest.multicast_rfc" => "the group's RFC",
     "dest.broadcast" => "destination is the limited broadcast address",
     "dest.unallocated_at_date" => "destination /8 was still held by IANA at the alert's date",
@@ -117,7 +120,8 @@ keys! {
     "dest.port_service_name" => "its name",
     "dest.port_service_rfc" => "its RFC",
     "src.port_ephemeral" => "source port lies in an ephemeral port range",
-    "dest.port_ephemeral" => "destination port lies in an ephemeral port range",
+    "dest.port_ephemeral" => "destination port lies in an ephemeral port range (false when both sides use the same registered service port)",
+    "dest.port_symmetric" => "both sides use the same registered service port (mDNS, LLMNR, NetBIOS, NTP, IKE talk port to port)",
     "dest.port_ephemeral_ranges" => "the ephemeral ranges holding the destination port",
     "dest.port_ephemeral_sources" => "the sources of those ranges",
     "payload.present" => "whether payload bytes are known",
@@ -155,6 +159,14 @@ keys! {
     "packet.decoded" => "the alert's logged packet was decoded",
     "packet.bad_checksum" => "the logged packet's IP or transport checksum is wrong",
     "packet.anomalies" => "what the decoder found unusual in the logged packet",
+    "activity.id" => "the routine activity the alert's traffic is (knowledge/benign-activity.toml): wpad-lookup, ssdp-discovery, curl-client, testmyids, ...",
+    "activity.name" => "its name",
+    "activity.kind" => "os-feature, discovery, sync-client, tool, test-traffic or scanner",
+    "activity.what" => "what the activity is and who does it, in words",
+    "activity.source" => "the vendor document or RFC that says so",
+    "activity.named_by_signature" => "the signature's msg names this activity (a POLICY rule about Dropbox on Dropbox traffic)",
+    "payload.well_formed" => "the dissector recognised the payload's protocol and found nothing malformed in it",
+    "payload.anomalies" => "what the dissector found malformed in the payload (names, lengths past the end, loops)",
     "match.mapping" => "each matched payload content mapped onto the dissected fields it covers (content |32 00 00 00| at bytes 0–3 = LLMNR transaction ID 0x3200 and flags 0x0000)",
     "match.chance_per_10k" => "expected chance matches of the rule's contents per 10,000 packets like this one (field classes of the matched bytes, positions inspected)",
     "match.only_in_random_bytes" => "every matched payload content lies in random-like bytes (random IDs, media or binary data)",
@@ -432,6 +444,16 @@ pub fn compute(
     if let Some(proto) = proto.filter(|p| p.has_ports()) {
         port_facts(out, proto, alert.src.port, true, kb);
         port_facts(out, proto, alert.dest.port, false, kb);
+        group_service_facts(out);
+        // A registered service port on both sides (mDNS 5353, LLMNR 5355, NetBIOS 137, NTP
+        // 123, IKE 500 talk from their port to their port) is that service, never a port a
+        // client picked: whatever the ephemeral ranges say.
+        let same = alert.src.port.is_some() && alert.src.port == alert.dest.port;
+        if same && out.get_named("dest.port_service").is_some() {
+            out.b("src.port_ephemeral", false);
+            out.b("dest.port_ephemeral", false);
+            out.b("dest.port_symmetric", true);
+        }
     }
 
     // Payload.
@@ -441,6 +463,13 @@ pub fn compute(
         out.n("payload.len", p.len() as f64);
     }
     dissection_facts(out, dis);
+    activity_facts(out, alert, dis, msg, kb);
+    if dis.protocol.is_some() {
+        out.b("payload.well_formed", dis.anomalies.is_empty());
+        if !dis.anomalies.is_empty() {
+            out.s("payload.anomalies", dis.anomalies.join(", "));
+        }
+    }
     if let Some(p) = payload {
         indicator_facts(out, p, kb);
         if let Some(sig) = sig {
@@ -702,6 +731,108 @@ fn http_start_line(h: &crate::dissect::HttpFacts) -> String {
         )
     };
     line.trim_end().to_string()
+}
+
+/// The routine activity the alert shows (knowledge/benign-activity.toml), when it shows one:
+/// its query name, HTTP host, path and user agent (from the EVE fields or the payload's own
+/// headers), TLS server name, SSDP method, payload bytes, and UDP port to a group address.
+fn activity_facts(
+    out: &mut Facts,
+    alert: &Alert<'_>,
+    dis: &Dissection,
+    msg: Option<&str>,
+    kb: &Knowledge,
+) {
+    if kb.activities.is_empty() {
+        return;
+    }
+    let payload = alert.payload.as_deref();
+    let headers = match (&dis.http, payload) {
+        (Some(h), Some(p)) if !h.is_response => {
+            &p[..h.headers_end.unwrap_or(p.len()).min(p.len()).min(8192)]
+        }
+        _ => &[][..],
+    };
+    let header = |name: &str| -> Option<&str> {
+        std::str::from_utf8(headers).ok()?.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    };
+    let tls_sni = match out.get_named("payload.tls_sni") {
+        Some(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(d) = &dis.dns {
+        names.extend(d.qname.as_deref());
+        names.extend(d.decoded_netbios_name.as_deref());
+    }
+    let group = matches!(out.get_named("dest.multicast"), Some(Value::Bool(true)))
+        || matches!(out.get_named("dest.broadcast"), Some(Value::Bool(true)))
+        || matches!(alert.dest.host.ip(), Some(std::net::IpAddr::V4(v)) if v.octets()[3] == 255);
+    let seen = crate::knowledge::Seen {
+        names,
+        http_host: alert
+            .app
+            .get("http.hostname")
+            .or_else(|| header("host"))
+            .or(tls_sni.as_deref()),
+        http_path: alert
+            .app
+            .get("http.url")
+            .or_else(|| dis.http.as_ref().and_then(|h| h.uri.as_deref())),
+        user_agent: alert
+            .app
+            .get("http.http_user_agent")
+            .or_else(|| header("user-agent")),
+        payload,
+        ssdp_method: dis.ssdp.as_ref().map(|s| s.method.as_str()),
+        udp_port: alert
+            .dest
+            .port
+            .filter(|_| alert.proto == Some(crate::model::IpProto::UDP)),
+        to_group: group,
+    };
+    let Some(a) = kb.activity(&seen) else { return };
+    out.s("activity.id", a.id.clone());
+    out.s("activity.name", a.name.clone());
+    out.s("activity.kind", a.kind.clone());
+    out.s("activity.what", a.what.clone());
+    out.s("activity.source", a.source.clone());
+    out.b(
+        "activity.named_by_signature",
+        msg.is_some_and(|m| a.named_by(m)),
+    );
+}
+
+/// The protocol a destination's address and port name together, without a payload: a
+/// registered multicast group on its protocol's registered port, or the limited broadcast on
+/// the NetBIOS name-service port.
+fn group_service_facts(out: &mut Facts) {
+    let text = |out: &Facts, k: &str| match out.get_named(k) {
+        Some(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    let port = text(out, "dest.port_service");
+    let group = text(out, "dest.multicast_protocol");
+    let broadcast = matches!(out.get_named("dest.broadcast"), Some(Value::Bool(true)));
+    let service = match (group, port.as_deref()) {
+        (Some(g), Some(p)) if g == p => Some(g),
+        (None, Some("nbns")) if broadcast => Some("nbns".to_string()),
+        _ => None,
+    };
+    if let Some(s) = service {
+        let name = text(out, "dest.port_service_name");
+        let rfc = text(out, "dest.port_service_rfc");
+        out.s("dest.group_service", s);
+        if let Some(n) = name {
+            out.s("dest.group_service_name", n);
+        }
+        if let Some(r) = rfc {
+            out.s("dest.group_service_rfc", r);
+        }
+    }
 }
 
 /// Cap on the payload bytes scanned by indicator patterns: exploit markers sit near the start

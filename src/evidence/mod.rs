@@ -14,7 +14,7 @@ pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Scope, Supports, Tem
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 7] = [
+pub const FILES: [(&str, &str); 8] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -28,6 +28,7 @@ pub const FILES: [(&str, &str); 7] = [
     ("signature.toml", include_str!("../../rules/signature.toml")),
     ("context.toml", include_str!("../../rules/context.toml")),
     ("feedback.toml", include_str!("../../rules/feedback.toml")),
+    ("activity.toml", include_str!("../../rules/activity.toml")),
 ];
 
 /// Rule files in the same directory that belong to other stages (the cluster stage's facts

@@ -3,12 +3,12 @@
 use serde::Deserialize;
 
 use super::{
-    Indicator, Intent, Knowledge, KnownSignature, Magic, MulticastGroup, MulticastScope, PortRange,
-    RuleProtocol, Service, SpaceBlock, SpecialBlock,
+    Activity, Indicator, Intent, Knowledge, KnownSignature, Magic, MulticastGroup, MulticastScope,
+    PortRange, RuleProtocol, Service, SpaceBlock, SpecialBlock,
 };
 
 /// Every knowledge file by name, with its embedded text.
-pub const FILES: [(&str, &str); 10] = [
+pub const FILES: [(&str, &str); 11] = [
     (
         "ipv4-special-registry.toml",
         include_str!("../../knowledge/ipv4-special-registry.toml"),
@@ -46,7 +46,18 @@ pub const FILES: [(&str, &str); 10] = [
         "rule-protocols.toml",
         include_str!("../../knowledge/rule-protocols.toml"),
     ),
+    (
+        "benign-activity.toml",
+        include_str!("../../knowledge/benign-activity.toml"),
+    ),
 ];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivityFile {
+    source: String,
+    activity: Vec<Activity>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -164,6 +175,11 @@ pub(super) fn load_file(kb: &mut Knowledge, name: &str, text: &str) -> Result<()
             let f: SignaturesFile = toml::from_str(text).map_err(err)?;
             kb.intents.extend(f.intent);
             kb.signatures.extend(f.signature);
+        }
+        "benign-activity.toml" => {
+            let f: ActivityFile = toml::from_str(text).map_err(err)?;
+            let _ = f.source;
+            kb.activities.extend(f.activity);
         }
         "payload-indicators.toml" => {
             let f: IndicatorsFile = toml::from_str(text).map_err(err)?;

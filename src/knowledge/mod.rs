@@ -198,6 +198,113 @@ pub struct Indicator {
     pub regex: Option<Regex>,
 }
 
+/// Routine activity that trips IDS rules (knowledge/benign-activity.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub id: String,
+    pub name: String,
+    /// os-feature, discovery, sync-client, tool, test-traffic, scanner.
+    pub kind: String,
+    pub what: String,
+    pub source: String,
+    /// Words that, in a signature's msg, name this activity.
+    #[serde(default)]
+    pub signature_words: Vec<String>,
+    #[serde(rename = "match")]
+    pub when: ActivityMatch,
+}
+
+/// What an alert must show to be an [`Activity`]: every key given must hold.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityMatch {
+    #[serde(default)]
+    pub query_name: Vec<String>,
+    #[serde(default)]
+    pub http_host: Vec<String>,
+    #[serde(default)]
+    pub http_path: Vec<String>,
+    #[serde(default)]
+    pub user_agent: Vec<String>,
+    #[serde(default)]
+    pub payload_contains: Vec<String>,
+    #[serde(default)]
+    pub ssdp_method: Vec<String>,
+    #[serde(default)]
+    pub udp_port: Option<u16>,
+    #[serde(default)]
+    pub to_group: bool,
+}
+
+/// What an alert shows that activities are matched on.
+#[derive(Clone, Debug, Default)]
+pub struct Seen<'a> {
+    /// A DNS-family query name or NetBIOS name.
+    pub names: Vec<&'a str>,
+    pub http_host: Option<&'a str>,
+    pub http_path: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub payload: Option<&'a [u8]>,
+    pub ssdp_method: Option<&'a str>,
+    pub udp_port: Option<u16>,
+    pub to_group: bool,
+}
+
+impl ActivityMatch {
+    fn holds(&self, s: &Seen<'_>) -> bool {
+        let lower = |x: &str| x.to_ascii_lowercase();
+        let first_label = |n: &str| lower(n.trim().split('.').next().unwrap_or("").trim());
+        let name_ok = self.query_name.is_empty()
+            || s.names
+                .iter()
+                .any(|n| self.query_name.iter().any(|q| first_label(n) == lower(q)));
+        let host_ok = self.http_host.is_empty()
+            || s.http_host.is_some_and(|h| {
+                let h = lower(h.split(':').next().unwrap_or(h).trim());
+                self.http_host
+                    .iter()
+                    .any(|want| match want.strip_prefix('.') {
+                        Some(suffix) => h.ends_with(&format!(".{suffix}")) || h == suffix,
+                        None => h == lower(want),
+                    })
+            });
+        let path_ok = self.http_path.is_empty()
+            || s.http_path.is_some_and(|p| {
+                self.http_path
+                    .iter()
+                    .any(|want| p.starts_with(want.as_str()))
+            });
+        let ua_ok = self.user_agent.is_empty()
+            || s.user_agent.is_some_and(|u| {
+                let u = lower(u);
+                self.user_agent.iter().any(|w| u.contains(&lower(w)))
+            });
+        let payload_ok = self.payload_contains.is_empty()
+            || s.payload.is_some_and(|p| {
+                self.payload_contains
+                    .iter()
+                    .any(|w| memchr::memmem::find(p, w.as_bytes()).is_some())
+            });
+        let ssdp_ok = self.ssdp_method.is_empty()
+            || s.ssdp_method
+                .is_some_and(|m| self.ssdp_method.iter().any(|w| w.eq_ignore_ascii_case(m)));
+        let port_ok = self.udp_port.is_none_or(|p| s.udp_port == Some(p));
+        let group_ok = !self.to_group || s.to_group;
+        name_ok && host_ok && path_ok && ua_ok && payload_ok && ssdp_ok && port_ok && group_ok
+    }
+}
+
+impl Activity {
+    /// Whether a signature's msg names this activity.
+    pub fn named_by(&self, msg: &str) -> bool {
+        let m = msg.to_ascii_lowercase();
+        self.signature_words
+            .iter()
+            .any(|w| m.contains(&w.to_ascii_lowercase()))
+    }
+}
+
 /// A rule header's protocol keyword and the transports it matches.
 #[derive(Clone, Debug, Deserialize)]
 pub struct RuleProtocol {
@@ -222,6 +329,7 @@ pub struct Knowledge {
     pub signatures: Vec<KnownSignature>,
     pub indicators: Vec<Indicator>,
     pub rule_protocols: Vec<RuleProtocol>,
+    pub activities: Vec<Activity>,
     /// Where each file was read from (`embedded` or a path), for `--explain-sources`.
     pub origins: Vec<(String, String)>,
 }
@@ -335,6 +443,11 @@ impl Knowledge {
 
     /// Whether a rule with this header protocol can fire on a packet of `transport`: `Some`
     /// when the keyword is known, `None` when it is not (it may then fit anything).
+    /// The first routine activity the alert shows.
+    pub fn activity(&self, seen: &Seen<'_>) -> Option<&Activity> {
+        self.activities.iter().find(|a| a.when.holds(seen))
+    }
+
     pub fn rule_protocol_fits(&self, keyword: &str, transport: IpProto) -> Option<bool> {
         let p = self
             .rule_protocols

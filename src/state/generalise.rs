@@ -30,8 +30,10 @@ use std::net::IpAddr;
 
 use ipnetwork::IpNetwork;
 
+use crate::evidence::{Evidence, Supports};
 use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::{Action, Alert, ContextEvent, Endpoint, Host, IpProto};
+use crate::score::{Score, Verdict, REASON_WEIGHT};
 
 /// The kinds of record a cluster can hold. Every cluster pattern and hypothesis names the
 /// kinds it reads, and is applied to no other.
@@ -474,14 +476,35 @@ pub struct Key {
     pub icmp_type: Option<u8>,
 }
 
-/// The explanation part of an alert's key: its own verdict and the ids of the evidence of
-/// weight 1 or more (the reasons), sorted. Hints are left out: they move a probability a
-/// little and do not name a cause.
-pub fn explanation<'e>(verdict: &str, reasons: impl Iterator<Item = &'e str>) -> String {
-    let mut ids: Vec<&str> = reasons.collect();
+/// The explanation part of an alert's key: its own verdict, then the ids of the evidence
+/// that names its cause, sorted. For a decided verdict that is the root cause and the reasons
+/// (evidence of weight 1 or more) against the verdict: alerts with one cause, some of which
+/// carry more evidence toward it (an activity named, a second header match), are one root
+/// cause, while an alert with evidence against its verdict is a different case from one
+/// without. An undetermined alert keeps every reason, since no single one explains it.
+/// Hints are left out: they move a probability a little and do not name a cause.
+pub fn explanation(score: &Score, evidence: &[Evidence]) -> String {
+    let verdict = score.verdict;
+    let root = score
+        .root_cause
+        .filter(|_| verdict != Verdict::Undetermined);
+    let against = |e: &Evidence| match verdict {
+        Verdict::Undetermined => true,
+        Verdict::TruePositive => e.supports != Supports::TruePositive,
+        _ => e.supports == Supports::TruePositive,
+    };
+    let mut ids: Vec<&str> = evidence
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            Some(*i) == root
+                || (e.log_odds.abs() >= REASON_WEIGHT && (root.is_none() || against(e)))
+        })
+        .map(|(_, e)| e.id.as_str())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut s = String::from(verdict);
+    let mut s = String::from(verdict.as_str());
     for id in ids {
         s.push(' ');
         s.push_str(id);
