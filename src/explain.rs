@@ -30,7 +30,6 @@ use crate::model::{Alert, ContextEvent, Direction, Engine, Provenance, SkipReaso
 use crate::report::{Explained, Format, Printer, Summary};
 use crate::score::{self, Score};
 use crate::signature::parse::Rule;
-use crate::signature::vars::VarSource;
 use crate::signature::{RuleAnalysis, SignatureConfig, SignatureContext, SignatureError};
 use crate::state::clusters::AlertMember;
 use crate::state::generalise::explanation;
@@ -545,20 +544,12 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             evidence::compute_rule_facts(facts, &alert, &dis, ra);
         }
         self.state.alert_facts(&alert, facts);
-        for (host, key) in [
-            (&alert.src.host, "src.home"),
-            (&alert.dest.host, "dest.home"),
-        ] {
-            if let Some(home) = host.ip().and_then(|ip| self.sigs.vars.in_home_net(ip)) {
-                facts.set_named(key, Value::Bool(home));
-            }
-        }
-        let given = self
-            .sigs
-            .vars
-            .addr_var("HOME_NET")
-            .is_some_and(|(_, source)| *source != VarSource::Default);
-        facts.set_named("home_net.given", Value::Bool(given));
+        evidence::compute_variable_facts(
+            facts,
+            &alert,
+            &self.sigs.vars,
+            analysis.as_ref().and_then(|ra| ra.rule.header.as_ref()),
+        );
         let context = self.state.alert_context(&alert);
         let mut ev = Vec::new();
         self.book.evaluate(facts, &mut ev);
@@ -805,6 +796,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             .verdicts
             .entry(score.verdict.as_str())
             .or_default() += 1;
+        self.summary.add_findings(&j.alert, &evidence);
         if self.clusters_only {
             return Ok(());
         }

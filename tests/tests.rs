@@ -1,5 +1,6 @@
 //! Integration tests: run the real `fpx` binary on the bundled examples and hand-made inputs.
 
+mod breadth;
 mod clusters;
 mod examples;
 mod feedback;

@@ -127,6 +127,7 @@ fn members_evidence(c: &Cluster, f: &Facts) -> Option<Evidence> {
         suggestions: Vec::new(),
         alert_only: false,
         vetoes_benign: false,
+        finding: None,
     })
 }
 

@@ -80,6 +80,8 @@ keys! {
     "dest.port" => "destination port",
     "src.label" => "true when the source is a sanitised label, not an address",
     "dest.label" => "true when the destination is a sanitised label, not an address",
+    "src.known_prefix" => "the prefix a sanitised source label still shows (1.11.0.0/16 of 1.11.XX.XX)",
+    "dest.known_prefix" => "the prefix a sanitised destination label still shows; the destination facts hold for every address in it",
     "src.special" => "name of the most specific IANA special-purpose block holding the source",
     "src.special_rfc" => "its RFC",
     "dest.special" => "name of the most specific IANA special-purpose block holding the destination",
@@ -89,6 +91,17 @@ keys! {
     "dest.home" => "destination lies in $HOME_NET (--home-net, --vars, else the RFC 1918 ranges): an inside host",
     "src.home" => "source lies in $HOME_NET: an inside host",
     "home_net.given" => "HOME_NET came from --vars or --home-net, not fpx's default",
+    "vars.home_net" => "$HOME_NET as the user set it, with where it came from",
+    "vars.external_net" => "$EXTERNAL_NET as the user set it, with where it came from",
+    "vars.external_net_any" => "the user set $EXTERNAL_NET to any, so it holds the inside hosts too",
+    "src.inside_not_home" => "the source is private-use or unique-local space that the given HOME_NET leaves out",
+    "dest.inside_not_home" => "the destination is private-use or unique-local space that the given HOME_NET leaves out",
+    "dest.multicast_home" => "the given HOME_NET holds the destination, a multicast group",
+    "rule.src_var" => "the address variable the rule's source is written as (EXTERNAL_NET, HOME_NET, ...)",
+    "rule.dest_var" => "the address variable the rule's destination is written as",
+    "rule.external_side" => "the side of the alert (source, destination) that the rule writes as $EXTERNAL_NET and that holds an inside host",
+    "rule.external_host" => "that inside host",
+    "rule.external_why" => "why $EXTERNAL_NET held it: EXTERNAL_NET is any, or HOME_NET leaves the host's range out",
     "feedback.scoped_benign" => "analysts' verdicts (--feedback) calling this signature on these hosts false_positive or benign_trigger",
     "feedback.scoped_attack" => "analysts' verdicts calling this signature on these hosts true_positive",
     "feedback.broad_benign" => "benign verdicts about the signature on any host, or about these hosts under any signature",
@@ -525,15 +538,26 @@ fn host_facts(
     kb: &Knowledge,
 ) {
     let k = |src: &'static str, dst: &'static str| if is_src { src } else { dst };
-    out.s(k("src.ip", "dest.ip"), host.to_string());
-    let ip = match host {
-        Host::Ip(ip) => Some(*ip),
-        Host::Label { .. } => {
+    // A sanitised label (`1.11.XX.XX`, `224.0.0.XX`) keeps its visible prefix: what holds for
+    // every address of that prefix is said of the host, and the text says where it came from.
+    let (ip, known) = match host {
+        Host::Ip(ip) => (Some(*ip), None),
+        Host::Label { known, .. } => {
             out.b(k("src.label", "dest.label"), true);
-            None
+            (None, *known)
         }
     };
-    let special = match (ip, host.known_network()) {
+    match known {
+        Some(net) => {
+            out.s(
+                k("src.ip", "dest.ip"),
+                format!("{host} (from the known prefix {net})"),
+            );
+            out.s(k("src.known_prefix", "dest.known_prefix"), net.to_string());
+        }
+        None => out.s(k("src.ip", "dest.ip"), host.to_string()),
+    }
+    let special = match (ip, known) {
         (Some(ip), _) => kb.special_blocks(ip).next(),
         (None, Some(net)) => kb.special_blocks_of_net(net).next(),
         (None, None) => None,
@@ -546,35 +570,50 @@ fn host_facts(
     } else if ip.is_some() {
         out.b(k("src.private", "dest.private"), false);
     }
-    let Some(ip) = ip else { return };
     if is_src {
         return;
     }
-    let multicast = ip.is_multicast();
-    out.b("dest.multicast", multicast);
-    out.b(
-        "dest.broadcast",
-        matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()),
-    );
+    // The address the destination facts are decided on, and the prefix length every claim
+    // must hold for: the address itself, or the first address of a label's known prefix.
+    let (ip, bits) = match (ip, known) {
+        (Some(ip), _) => (ip, if ip.is_ipv4() { 32 } else { 128 }),
+        (None, Some(net)) => (net.network(), net.prefix()),
+        (None, None) => return,
+    };
+    let whole = bits == if ip.is_ipv4() { 32 } else { 128 };
+    // Multicast is the first 4 bits (IPv4) or 8 (IPv6); a label must show them.
+    let multicast = ip.is_multicast() && bits >= if ip.is_ipv4() { 4 } else { 8 };
+    if whole || multicast {
+        out.b("dest.multicast", multicast);
+    }
+    if whole {
+        out.b(
+            "dest.broadcast",
+            matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()),
+        );
+    }
     let at = date.map(|(y, m, _)| (y, m));
-    let allocation = kb.allocation(ip, at);
+    // The registry is kept by /8: a label showing its first octet decides it.
+    let allocation = kb.allocation(ip, at).filter(|_| bits >= 8);
     // An address in a block IANA had not allocated (or reserves) at the date is not a
     // reachable Internet host, whatever the special-purpose registry says of it now.
     let unrouted = matches!(
         allocation,
         Some(AllocationAt::NotYetAllocated { .. } | AllocationAt::Reserved { .. })
     );
-    out.b(
-        "dest.global",
-        !multicast && !unrouted && special.is_none_or(|b| b.global),
-    );
-    if let Some(s) = kb.multicast_scope(ip) {
+    if whole || multicast || unrouted || special.is_some_and(|b| !b.global) {
+        out.b(
+            "dest.global",
+            !multicast && !unrouted && special.is_none_or(|b| b.global),
+        );
+    }
+    if let Some(s) = kb.multicast_scope(ip).filter(|s| s.prefix.prefix() <= bits) {
         out.s("dest.multicast_scope", s.scope.clone());
         out.s("dest.multicast_scope_name", s.name.clone());
         out.s("dest.multicast_scope_rfc", s.rfc.clone());
         out.s("dest.multicast_scope_note", s.note.clone());
     }
-    if let Some(g) = kb.multicast_group(ip) {
+    if let Some(g) = kb.multicast_group(ip).filter(|_| whole) {
         out.s("dest.multicast_group", g.name.clone());
         out.s("dest.multicast_protocol", g.protocol.clone());
         out.s("dest.multicast_rfc", g.rfc.clone());
@@ -825,10 +864,14 @@ fn group_service_facts(out: &mut Facts) {
     if let Some(s) = service {
         let name = text(out, "dest.port_service_name");
         let rfc = text(out, "dest.port_service_rfc");
+        // The short name analysts know (LLMNR) with the registry's long one.
+        let short = crate::dissect::display_name(&s);
+        let name = match name {
+            Some(n) if n != short => format!("{short} ({n})"),
+            _ => short.to_string(),
+        };
+        out.s("dest.group_service_name", name);
         out.s("dest.group_service", s);
-        if let Some(n) = name {
-            out.s("dest.group_service_name", n);
-        }
         if let Some(r) = rfc {
             out.s("dest.group_service_rfc", r);
         }
@@ -899,6 +942,90 @@ fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &Signatur
 
 /// Adds the facts of the analysed rule to facts already computed by [`compute`]: the replay's
 /// matches replace the `match.*` facts that [`compute`] estimated from the contents alone.
+/// What the address variables say of an alert: which of its hosts are inside (`src.home`,
+/// `dest.home`), and, when the user gave HOME_NET or EXTERNAL_NET, whether the alert shows
+/// them set wrong: inside space HOME_NET leaves out, an EXTERNAL_NET of `any`, a HOME_NET
+/// holding multicast. With the rule's header, which side its `$EXTERNAL_NET` matched an
+/// inside host on. Runs after [`compute`], whose `*.private` facts it reads.
+pub fn compute_variables(
+    out: &mut Facts,
+    alert: &Alert<'_>,
+    vars: &crate::signature::vars::Vars,
+    header: Option<&crate::signature::parse::Header>,
+) {
+    use crate::signature::parse::AddrExpr;
+    let home = vars.given_addr_var("HOME_NET");
+    out.b("home_net.given", home.is_some());
+    let external = vars.given_addr_var("EXTERNAL_NET");
+    let sides = [
+        (&alert.src.host, "src.private", "source"),
+        (&alert.dest.host, "dest.private", "destination"),
+    ];
+    let mut inside = [None; 2];
+    for (i, (host, side, _)) in sides.iter().enumerate() {
+        let Some(ip) = host.ip() else { continue };
+        let in_home = vars.in_home_net(ip);
+        if let Some(h) = in_home {
+            out.b(if i == 0 { "src.home" } else { "dest.home" }, h);
+        }
+        if home.is_none() {
+            continue;
+        }
+        let private = matches!(out.get_named(side), Some(Value::Bool(true)));
+        let not_home = private && in_home == Some(false);
+        out.b(
+            if i == 0 {
+                "src.inside_not_home"
+            } else {
+                "dest.inside_not_home"
+            },
+            not_home,
+        );
+        if i == 1 && ip.is_multicast() && in_home == Some(true) {
+            out.b("dest.multicast_home", true);
+        }
+        inside[i] = Some((in_home == Some(true), not_home));
+    }
+    if let Some((text, _)) = &home {
+        out.s("vars.home_net", text.clone());
+    }
+    let external_any = external.as_ref().is_some_and(|(_, any)| *any);
+    if let Some((text, any)) = &external {
+        out.s("vars.external_net", text.clone());
+        out.b("vars.external_net_any", *any);
+    }
+    let Some(h) = header else { return };
+    let var = |e: &AddrExpr| match e {
+        AddrExpr::Var(v) => Some(v.clone()),
+        _ => None,
+    };
+    let vars_of = [var(&h.src), var(&h.dst)];
+    if let Some(v) = &vars_of[0] {
+        out.s("rule.src_var", v.clone());
+    }
+    if let Some(v) = &vars_of[1] {
+        out.s("rule.dest_var", v.clone());
+    }
+    for (i, (host, _, word)) in sides.iter().enumerate() {
+        if vars_of[i].as_deref() != Some("EXTERNAL_NET") {
+            continue;
+        }
+        let why = match inside[i] {
+            Some((true, _)) if external_any => {
+                "EXTERNAL_NET is any, so it holds the inside hosts too"
+            }
+            Some((_, true)) => {
+                "HOME_NET leaves its range out, so $EXTERNAL_NET (everything else) holds it"
+            }
+            _ => continue,
+        };
+        out.s("rule.external_side", *word);
+        out.s("rule.external_host", host.to_string());
+        out.s("rule.external_why", why);
+        break;
+    }
+}
+
 pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &RuleAnalysis) {
     let r = &ra.rule;
     out.s("rule.source", r.origin.to_string());

@@ -7,14 +7,14 @@ pub mod rules;
 use std::path::Path;
 
 pub use facts::{
-    compute as compute_facts, compute_rule as compute_rule_facts, Facts, SignatureInfo, Value,
-    Vocabulary, KEYS,
+    compute as compute_facts, compute_rule as compute_rule_facts,
+    compute_variables as compute_variable_facts, Facts, SignatureInfo, Value, Vocabulary, KEYS,
 };
 pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Scope, Supports, Template};
 
 /// The evidence rule files, embedded at build time; `--evidence-rules DIR` replaces any of them
 /// with a file of the same name and adds further `*.toml` files found there.
-pub const FILES: [(&str, &str); 8] = [
+pub const FILES: [(&str, &str); 9] = [
     ("priors.toml", include_str!("../../rules/priors.toml")),
     (
         "false-positive.toml",
@@ -29,6 +29,7 @@ pub const FILES: [(&str, &str); 8] = [
     ("context.toml", include_str!("../../rules/context.toml")),
     ("feedback.toml", include_str!("../../rules/feedback.toml")),
     ("activity.toml", include_str!("../../rules/activity.toml")),
+    ("variables.toml", include_str!("../../rules/variables.toml")),
 ];
 
 /// Rule files in the same directory that belong to other stages (the cluster stage's facts

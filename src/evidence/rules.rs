@@ -59,6 +59,10 @@ struct RawRule {
     /// weighs (an analyst who saw an attack is overruled only by another analyst).
     #[serde(default)]
     vetoes_benign: bool,
+    /// What the evidence says about the run rather than the alert (a variable set wrong),
+    /// said once in the summary with the count of alerts it explains.
+    #[serde(default)]
+    finding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +168,8 @@ pub struct Rule {
     pub alert_only: bool,
     /// While it holds, the verdict is not benign (see `score::score`).
     pub vetoes_benign: bool,
+    /// See [`RawRule::finding`].
+    finding: Option<Template>,
     /// `file` it came from, for messages.
     pub origin: String,
 }
@@ -200,6 +206,8 @@ pub struct Evidence {
     pub alert_only: bool,
     /// See [`Rule::vetoes_benign`].
     pub vetoes_benign: bool,
+    /// The run-level finding the evidence stands for, rendered (see [`RawRule::finding`]).
+    pub finding: Option<String>,
 }
 
 /// All evidence rules and priors, over one fact vocabulary (the alert facts unless built with
@@ -283,6 +291,7 @@ impl RuleBook {
                     suggestions: r.suggest.iter().map(|t| render(t, facts)).collect(),
                     alert_only: r.alert_only,
                     vetoes_benign: r.vetoes_benign,
+                    finding: r.finding.as_ref().map(|t| render(t, facts)),
                 });
             }
         }
@@ -369,6 +378,7 @@ fn compile(r: RawRule, origin: &str, keys: Vocabulary) -> Result<Rule, String> {
         .map(|c| parse_condition(c, keys).map_err(&ctx))
         .collect::<Result<Vec<_>, _>>()?;
     let tpl = |s: &str| parse_template(s, keys).map_err(&ctx);
+    let finding = r.finding.as_deref().map(tpl).transpose()?;
     Ok(Rule {
         when,
         cause: tpl(&r.cause)?,
@@ -383,6 +393,7 @@ fn compile(r: RawRule, origin: &str, keys: Vocabulary) -> Result<Rule, String> {
         claims: r.claims,
         alert_only: r.alert_only,
         vetoes_benign: r.vetoes_benign,
+        finding,
         origin: origin.to_string(),
     })
 }

@@ -256,6 +256,8 @@ struct SummaryLine<'a> {
     repaired: &'a BTreeMap<&'static str, u64>,
     clusters: u64,
     state: StateOut,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    findings: &'a BTreeMap<String, crate::report::Finding>,
     errors: Vec<ErrorOut<'a>>,
 }
 
@@ -805,6 +807,7 @@ impl<W: Write> JsonPrinter<W> {
             pcap_join: &s.pcap_join,
             clusters: s.clusters,
             state: s.state.into(),
+            findings: &s.findings,
             errors: s
                 .errors
                 .iter()

@@ -75,6 +75,53 @@ pub struct Summary {
     pub repaired: BTreeMap<&'static str, u64>,
     /// Inputs that could not be read to the end: (path, message).
     pub errors: Vec<(String, String)>,
+    /// What the evidence says about the whole run (a rule variable set wrong), by evidence
+    /// id: said once, with the alerts it explains.
+    pub findings: BTreeMap<String, Finding>,
+}
+
+/// A run-level finding (see `finding` in `rules/variables.toml`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// The finding, as the first alert showing it rendered it.
+    pub text: String,
+    /// How many alerts it explains.
+    pub alerts: u64,
+    /// The first alerts' `source -> destination`, at most [`FINDING_EXAMPLES`].
+    pub examples: Vec<String>,
+    /// What to change, from the evidence's suggestions.
+    pub fix: Vec<String>,
+}
+
+/// Examples a finding keeps: enough to find the hosts, bounded whatever the run's size.
+pub const FINDING_EXAMPLES: usize = 5;
+
+impl Summary {
+    /// Counts `alert` under the finding of every evidence item that has one.
+    pub fn add_findings(
+        &mut self,
+        alert: &crate::model::Alert<'_>,
+        evidence: &[crate::evidence::Evidence],
+    ) {
+        for e in evidence {
+            let Some(text) = &e.finding else { continue };
+            let f = self
+                .findings
+                .entry(e.id.clone())
+                .or_insert_with(|| Finding {
+                    text: text.clone(),
+                    fix: e.suggestions.clone(),
+                    ..Finding::default()
+                });
+            f.alerts += 1;
+            if f.examples.len() < FINDING_EXAMPLES {
+                let pair = format!("{} -> {}", alert.src.host, alert.dest.host);
+                if !f.examples.contains(&pair) {
+                    f.examples.push(pair);
+                }
+            }
+        }
+    }
 }
 
 /// The output formats.

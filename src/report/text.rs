@@ -399,6 +399,18 @@ impl<W: Write> TextPrinter<W> {
                 .collect();
             writeln!(o, "pcap join: {}", parts.join(", "))?;
         }
+        for (id, f) in &s.findings {
+            writeln!(
+                o,
+                "finding ({id}, {} alerts): {}; e.g. {}",
+                f.alerts,
+                terminal(&f.text),
+                terminal(&f.examples.join(", "))
+            )?;
+            for fix in &f.fix {
+                writeln!(o, "   fix: {}", terminal(fix))?;
+            }
+        }
         for (p, m) in &s.errors {
             writeln!(o, "error: {}: {}", terminal(p), terminal(m))?;
         }

@@ -207,6 +207,7 @@ mod tests {
             suggestions: vec![],
             alert_only: false,
             vetoes_benign: false,
+            finding: None,
         }
     }
 

@@ -217,6 +217,23 @@ impl Vars {
         self.addr_matches(&home.expr, ip, 1)
     }
 
+    /// Whether `ip` lies in the address variable `name`, when that can be decided.
+    pub fn in_var(&self, name: &str, ip: IpAddr) -> Option<bool> {
+        let v = self.addrs.get(name)?;
+        self.addr_matches(&v.expr, ip, 1)
+    }
+
+    /// An address variable the user set (`--vars`, `--home-net`): its description as the
+    /// explanations quote it (`$HOME_NET (= [10.0.0.0/8] from suricata.yaml:12)`), and
+    /// whether it is `any`. `None` for fpx's defaults: a default is no one's configuration.
+    pub fn given_addr_var(&self, name: &str) -> Option<(String, bool)> {
+        let v = self.addrs.get(name)?;
+        if v.source == VarSource::Default {
+            return None;
+        }
+        Some((Self::describe_var(name, v), v.expr == AddrExpr::Any))
+    }
+
     /// [`Vars::addr`]'s decision alone.
     fn addr_matches(&self, e: &AddrExpr, ip: IpAddr, depth: usize) -> Option<bool> {
         if depth > MAX_VAR_DEPTH {
