@@ -4,6 +4,7 @@
 //! `.ci/run` runs them with `--include-ignored`, and there a missing corpus fails loudly.
 
 mod accounting;
+mod breadth;
 mod cluster;
 mod context;
 mod dissect;
