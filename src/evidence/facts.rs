@@ -176,6 +176,7 @@ keys! {
     "activity.name" => "its name",
     "activity.kind" => "os-feature, discovery, sync-client, tool, test-traffic or scanner",
     "activity.what" => "what the activity is and who does it, in words",
+    "activity.by_protocol_only" => "the activity was told by protocol, port and addressing alone (the dissection's own evidence says as much)",
     "activity.source" => "the vendor document or RFC that says so",
     "activity.named_by_signature" => "the signature's msg names this activity (a POLICY rule about Dropbox on Dropbox traffic)",
     "payload.well_formed" => "the dissector recognised the payload's protocol and found nothing malformed in it",
@@ -832,6 +833,9 @@ fn activity_facts(
             .port
             .filter(|_| alert.proto == Some(crate::model::IpProto::UDP)),
         to_group: group,
+        // A malformed message is what a parser exploit sends: only a clean parse says the
+        // traffic is the protocol's routine.
+        protocol: dis.protocol.filter(|_| dis.anomalies.is_empty()),
     };
     let Some(a) = kb.activity(&seen) else { return };
     out.s("activity.id", a.id.clone());
@@ -839,6 +843,7 @@ fn activity_facts(
     out.s("activity.kind", a.kind.clone());
     out.s("activity.what", a.what.clone());
     out.s("activity.source", a.source.clone());
+    out.b("activity.by_protocol_only", a.when.by_protocol_only());
     out.b(
         "activity.named_by_signature",
         msg.is_some_and(|m| a.named_by(m)),

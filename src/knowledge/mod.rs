@@ -235,6 +235,9 @@ pub struct ActivityMatch {
     pub udp_port: Option<u16>,
     #[serde(default)]
     pub to_group: bool,
+    /// Protocols a dissector read the payload as, with nothing malformed in it.
+    #[serde(default)]
+    pub protocol: Vec<String>,
 }
 
 /// What an alert shows that activities are matched on.
@@ -249,9 +252,22 @@ pub struct Seen<'a> {
     pub ssdp_method: Option<&'a str>,
     pub udp_port: Option<u16>,
     pub to_group: bool,
+    /// The protocol of a dissection that found nothing malformed.
+    pub protocol: Option<&'a str>,
 }
 
 impl ActivityMatch {
+    /// Whether the entry is matched on the protocol, port and addressing alone (no name,
+    /// host, user agent or bytes of its own): what the dissector's evidence already says.
+    pub fn by_protocol_only(&self) -> bool {
+        self.query_name.is_empty()
+            && self.http_host.is_empty()
+            && self.http_path.is_empty()
+            && self.user_agent.is_empty()
+            && self.payload_contains.is_empty()
+            && self.ssdp_method.is_empty()
+    }
+
     fn holds(&self, s: &Seen<'_>) -> bool {
         let lower = |x: &str| x.to_ascii_lowercase();
         let first_label = |n: &str| lower(n.trim().split('.').next().unwrap_or("").trim());
@@ -291,7 +307,18 @@ impl ActivityMatch {
                 .is_some_and(|m| self.ssdp_method.iter().any(|w| w.eq_ignore_ascii_case(m)));
         let port_ok = self.udp_port.is_none_or(|p| s.udp_port == Some(p));
         let group_ok = !self.to_group || s.to_group;
-        name_ok && host_ok && path_ok && ua_ok && payload_ok && ssdp_ok && port_ok && group_ok
+        let protocol_ok = self.protocol.is_empty()
+            || s.protocol
+                .is_some_and(|p| self.protocol.iter().any(|w| w == p));
+        name_ok
+            && host_ok
+            && path_ok
+            && ua_ok
+            && payload_ok
+            && ssdp_ok
+            && port_ok
+            && group_ok
+            && protocol_ok
     }
 }
 
