@@ -1,6 +1,7 @@
 //! Integration tests: run the real `fpx` binary on the bundled examples and hand-made inputs.
 
 mod clusters;
+mod evalset;
 mod examples;
 mod feedback;
 mod flood;
