@@ -47,7 +47,8 @@ pub struct Expect {
     #[serde(default)]
     pub dest_port: Option<u16>,
     pub verdict: String,
-    /// Evidence ids that name the root cause (for benign alerts).
+    /// What names the root cause (for benign alerts): alternatives, each an evidence id or a
+    /// word or phrase that a correct explanation's root cause contains.
     #[serde(default)]
     pub causes: Vec<String>,
     pub why: String,
@@ -69,6 +70,21 @@ impl Expect {
             && self.dest_port.is_none_or(|p| al["dest_port"] == p)
     }
 
+    /// Whether the root cause (its id and summary) names one of the labelled causes: equal to
+    /// the id, or contained in the id or summary, case-insensitively. Labels are written from
+    /// how the traffic was made, in an analyst's words, not in fpx's evidence ids.
+    fn names_cause(&self, root: &serde_json::Value) -> bool {
+        let id = root["id"].as_str().unwrap_or("").to_lowercase();
+        let summary = root["summary"].as_str().unwrap_or("").to_lowercase();
+        if id.is_empty() && summary.is_empty() {
+            return false;
+        }
+        self.causes.iter().any(|c| {
+            let c = c.to_lowercase();
+            !c.is_empty() && (id == c || id.contains(&c) || summary.contains(&c))
+        })
+    }
+
     fn benign(&self) -> bool {
         self.verdict != "true_positive"
     }
@@ -84,7 +100,7 @@ pub struct Judged {
     pub verdict: String,
     pub fp_probability: f64,
     pub root_cause: Option<String>,
-    /// For a benign truth with causes listed: whether fpx's root cause is one of them.
+    /// For a benign truth with causes listed: whether fpx's root cause names one of them.
     pub cause_named: Option<bool>,
 }
 
@@ -240,8 +256,8 @@ pub fn run(path: &Path) -> Result<Report, String> {
             used[i] = true;
             let x = &s.expect[i];
             let root = a["root_cause"]["id"].as_str().map(str::to_string);
-            let named = (x.benign() && !x.causes.is_empty())
-                .then(|| root.as_ref().is_some_and(|r| x.causes.contains(r)));
+            let named =
+                (x.benign() && !x.causes.is_empty()).then(|| x.names_cause(&a["root_cause"]));
             judged.push((
                 Judged {
                     scenario: s.id.clone(),
@@ -417,5 +433,23 @@ mod tests {
         assert_eq!(roc_auc(&[(0.1, true), (0.9, false)]), 0.0);
         assert_eq!(roc_auc(&[(0.5, true), (0.5, false)]), 0.5);
         assert!(roc_auc(&[(0.5, true)]).is_nan());
+    }
+
+    #[test]
+    fn causes_are_named_by_id_or_words() {
+        let x = Expect {
+            sid: "1:1".into(),
+            src: None,
+            dst: None,
+            dest_port: None,
+            verdict: "false_positive".into(),
+            causes: vec!["LLMNR".into(), "link-local multicast".into()],
+            why: String::new(),
+        };
+        let root = |id: &str, s: &str| serde_json::json!({"id": id, "summary": s});
+        assert!(x.names_cause(&root("llmnr-query", "")));
+        assert!(x.names_cause(&root("x", "224.0.0.252 is Link-Local Multicast")));
+        assert!(!x.names_cause(&root("ephemeral-port", "a client port")));
+        assert!(!x.names_cause(&serde_json::Value::Null));
     }
 }

@@ -2,6 +2,7 @@
 
 mod breadth;
 mod clusters;
+mod evalset;
 mod examples;
 mod feedback;
 mod flood;
