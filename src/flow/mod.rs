@@ -471,12 +471,21 @@ impl PcapIndex {
                 flow: Some(summary),
             };
         };
-        // Candidates within the tolerance: same direction first, then nearest, then with payload.
+        // Candidates within the tolerance: same direction first; then one with payload, since
+        // a stream-inspected alert bears the time of the packet that triggered the inspection
+        // (the next ACK), not of the data it matched; then the packet of the alert's own time;
+        // then the nearest. A flow without payload in that direction (a scan's SYNs, pings
+        // without data) still gets the packet of its time.
         let lo = flow.packets.partition_point(|p| p.ts < t - tol);
         let hi = flow.packets.partition_point(|p| p.ts <= t + tol);
-        let best = flow.packets[lo..hi]
-            .iter()
-            .min_by_key(|p| (p.from_lo != src_is_lo, (p.ts - t).abs(), p.payload_len == 0));
+        let best = flow.packets[lo..hi].iter().min_by_key(|p| {
+            (
+                p.from_lo != src_is_lo,
+                p.payload_len == 0,
+                p.ts != t,
+                (p.ts - t).abs(),
+            )
+        });
         let Some(p) = best else {
             let nearest = flow
                 .packets
