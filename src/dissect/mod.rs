@@ -13,18 +13,25 @@
 //! - [`tls`]: TLS records and the handshake messages that travel in clear (hellos, the
 //!   certificate chain), with [`der`] for the names in a certificate;
 //! - [`smb`]: the NetBIOS session service and SMB1/SMB2 headers;
-//! - [`dhcp`]: DHCP and BOOTP; [`ntp`]: NTP, including mode 6 control and mode 7 requests.
+//! - [`dhcp`]: DHCP and BOOTP; [`ntp`]: NTP, including mode 6 control and mode 7 requests;
+//! - [`bittorrent`]: the peer handshake and DHT messages, with [`bencode`];
+//! - [`irc`]: IRC command lines;
+//! - [`ddos`]: control messages of the classic DDoS tools, from `knowledge/ddos-tools.toml`.
 //!
 //! Which protocol a payload is comes from facts in the knowledge base (multicast groups and
 //! service ports), confirmed by the header actually parsing. Port numbers are never written
 //! here. Every parser is total: hostile bytes give anomalies, not panics, and no field ever
 //! reaches past the payload.
 
+pub mod bencode;
+pub mod bittorrent;
+pub mod ddos;
 pub mod der;
 pub mod dhcp;
 pub mod dns;
 pub mod gif;
 pub mod http;
+pub mod irc;
 pub mod magic;
 pub mod name_service;
 pub mod nbns;
@@ -212,6 +219,9 @@ pub enum AppFacts {
     Smb(smb::SmbFacts),
     Dhcp(dhcp::DhcpFacts),
     Ntp(ntp::NtpFacts),
+    Bittorrent(bittorrent::BittorrentFacts),
+    Irc(irc::IrcFacts),
+    Ddos(ddos::DdosFacts),
 }
 
 /// One of those protocols' messages as its dissector read it.
@@ -245,8 +255,8 @@ pub struct BodyMagic {
 /// The result of dissecting one payload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dissection {
-    /// `http`, `dns`, `llmnr`, `mdns`, `nbns`, `ssdp`, `tls`, `smb`, `dhcp` or `ntp`; `None`
-    /// when no dissector recognised the payload.
+    /// `http`, `dns`, `llmnr`, `mdns`, `nbns`, `ssdp`, `tls`, `smb`, `dhcp`, `ntp`,
+    /// `bittorrent`, `irc` or `ddos-tool`; `None` when no dissector recognised the payload.
     pub protocol: Option<&'static str>,
     /// How the protocol was told apart, in words.
     pub recognised_by: String,
@@ -419,6 +429,7 @@ fn claimable(name: &str) -> Option<&'static str> {
         "smb" => "smb",
         "dhcp" => "dhcp",
         "ntp" => "ntp",
+        "irc" => "irc",
         _ => return None,
     })
 }
@@ -498,6 +509,9 @@ pub fn display_name(protocol: &str) -> &str {
         "smb" => "SMB",
         "dhcp" => "DHCP",
         "ntp" => "NTP",
+        "bittorrent" => "BitTorrent",
+        "irc" => "IRC",
+        "ddos-tool" => "DDoS tool control",
         other => other,
     }
 }
@@ -679,7 +693,7 @@ pub fn dissect_bytes(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Dissection 
 
 /// Whether `p` names a protocol of the dissectors that return a [`Parsed`].
 fn is_parsed_protocol(p: &str) -> bool {
-    matches!(p, "tls" | "nbss" | "smb" | "dhcp" | "ntp")
+    matches!(p, "tls" | "nbss" | "smb" | "dhcp" | "ntp" | "irc")
 }
 
 /// Anomaly: the addressing names the protocol, but the payload is not a message of it.
@@ -689,6 +703,7 @@ fn not_on_port(p: &str) -> Option<&'static str> {
         "nbss" | "smb" => smb::NOT_SMB,
         "dhcp" => dhcp::NOT_DHCP,
         "ntp" => ntp::NOT_NTP,
+        "irc" => irc::NOT_IRC,
         _ => return None,
     })
 }
@@ -700,16 +715,22 @@ fn parse_as(protocol: &str, payload: &[u8]) -> Option<Parsed> {
         "nbss" | "smb" => smb::dissect(payload),
         "dhcp" => dhcp::dissect(payload),
         "ntp" => ntp::dissect(payload),
+        "irc" => irc::dissect(payload, irc::Strictness::OnItsPort),
         _ => None,
     }
 }
 
 /// Recognises a payload that no port fact explained by its bytes alone, with the reason in
 /// words. Only exact markers count: a record header with a known version, a magic string, a
-/// grammar that parses.
+/// grammar that parses. The DDoS-tool check comes last and refuses HTTP and file magic.
 fn by_content(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Option<(Parsed, String)> {
     let tcp = hint.proto == Some(IpProto::TCP);
     let udp = hint.proto == Some(IpProto::UDP);
+    let other_service = [hint.src_port, hint.dest_port]
+        .into_iter()
+        .flatten()
+        .filter_map(|port| kb.service_protocol(hint.proto?, port))
+        .any(|p| p != "irc");
     if tcp {
         if tls::starts_like_tls(payload) {
             if let Some(x) = tls::dissect(payload) {
@@ -732,19 +753,42 @@ fn by_content(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Option<(Parsed, St
                 return Some((x, why));
             }
         }
-    }
-    if udp && dhcp::has_magic_cookie(payload) {
-        if let Some(x) = dhcp::dissect(payload) {
+        if let Some(x) = bittorrent::dissect_handshake(payload) {
             let why = format!(
-                "the payload holds the DHCP magic cookie at offset {}: {}",
-                dhcp::MAGIC_OFFSET,
+                "the payload starts with the BitTorrent handshake (\\x13BitTorrent protocol): {}",
                 x.summary
             );
             return Some((x, why));
         }
+        if !other_service {
+            if let Some(x) = irc::dissect(payload, irc::Strictness::ByContent) {
+                let why = format!("the payload's lines are IRC commands: {}", x.summary);
+                return Some((x, why));
+            }
+        }
     }
-    let _ = kb;
-    None
+    if udp {
+        if let Some(x) = bittorrent::dissect_dht(payload) {
+            let why = format!(
+                "the payload is a bencoded KRPC dictionary (BitTorrent DHT): {}",
+                x.summary
+            );
+            return Some((x, why));
+        }
+        if dhcp::has_magic_cookie(payload) {
+            if let Some(x) = dhcp::dissect(payload) {
+                let why = format!(
+                    "the payload holds the DHCP magic cookie at offset {}: {}",
+                    dhcp::MAGIC_OFFSET,
+                    x.summary
+                );
+                return Some((x, why));
+            }
+        }
+    }
+    let x = ddos::dissect(payload, hint, kb)?;
+    let why = x.summary.clone();
+    Some((x, why))
 }
 
 /// Records a [`Parsed`] message as the dissection's protocol.
@@ -991,6 +1035,9 @@ mod tests {
             dhcp::tests::discover(),
             ntp::tests::monlist_request(),
             ntp::tests::client_request(),
+            bittorrent::tests::get_peers(),
+            bittorrent::tests::handshake(),
+            irc::tests::registration(),
             b"aaa l44adsl 10.0.0.5\n".to_vec(),
         ];
         let mut hints = vec![Hint::default()];
