@@ -9,20 +9,37 @@
 //!   [`name_service`] interprets it as DNS, LLMNR, mDNS or NBNS, and [`nbns`] decodes NetBIOS
 //!   names;
 //! - [`ssdp`]: UPnP discovery messages (HTTP over UDP);
-//! - [`magic`]: file magic at the start of a body or payload, and [`gif`] for GIF headers.
+//! - [`magic`]: file magic at the start of a body or payload, and [`gif`] for GIF headers;
+//! - [`tls`]: TLS records and the handshake messages that travel in clear (hellos, the
+//!   certificate chain), with [`der`] for the names in a certificate;
+//! - [`smb`]: the NetBIOS session service and SMB1/SMB2 headers;
+//! - [`dhcp`]: DHCP and BOOTP; [`ntp`]: NTP, including mode 6 control and mode 7 requests;
+//! - [`bittorrent`]: the peer handshake and DHT messages, with [`bencode`];
+//! - [`irc`]: IRC command lines;
+//! - [`ddos`]: control messages of the classic DDoS tools, from `knowledge/ddos-tools.toml`.
 //!
 //! Which protocol a payload is comes from facts in the knowledge base (multicast groups and
 //! service ports), confirmed by the header actually parsing. Port numbers are never written
 //! here. Every parser is total: hostile bytes give anomalies, not panics, and no field ever
 //! reaches past the payload.
 
+pub mod bencode;
+pub mod bittorrent;
+pub mod ddos;
+pub mod der;
+pub mod dhcp;
 pub mod dns;
 pub mod gif;
 pub mod http;
+pub mod irc;
 pub mod magic;
 pub mod name_service;
 pub mod nbns;
+pub mod ntp;
+pub mod smb;
 pub mod ssdp;
+pub mod tls;
+mod wire;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -195,6 +212,32 @@ pub struct SsdpFacts {
     pub user_agent: Option<String>,
 }
 
+/// What a message of the protocols without a facts struct of their own above states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppFacts {
+    Tls(tls::TlsFacts),
+    Smb(smb::SmbFacts),
+    Dhcp(dhcp::DhcpFacts),
+    Ntp(ntp::NtpFacts),
+    Bittorrent(bittorrent::BittorrentFacts),
+    Irc(irc::IrcFacts),
+    Ddos(ddos::DdosFacts),
+}
+
+/// One of those protocols' messages as its dissector read it.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub protocol: &'static str,
+    pub fields: Vec<Field>,
+    pub anomalies: Vec<&'static str>,
+    /// What the message is, as a phrase: "a TLS ClientHello for example.com".
+    pub summary: String,
+    pub is_response: Option<bool>,
+    pub app: AppFacts,
+    /// The defining document, when the dissector knows it better than the port's entry.
+    pub doc: Option<String>,
+}
+
 /// File magic found in the payload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BodyMagic {
@@ -212,8 +255,8 @@ pub struct BodyMagic {
 /// The result of dissecting one payload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dissection {
-    /// `http`, `dns`, `llmnr`, `mdns`, `nbns` or `ssdp`; `None` when no dissector recognised
-    /// the payload.
+    /// `http`, `dns`, `llmnr`, `mdns`, `nbns`, `ssdp`, `tls`, `smb`, `dhcp`, `ntp`,
+    /// `bittorrent`, `irc` or `ddos-tool`; `None` when no dissector recognised the payload.
     pub protocol: Option<&'static str>,
     /// How the protocol was told apart, in words.
     pub recognised_by: String,
@@ -225,6 +268,8 @@ pub struct Dissection {
     pub http: Option<HttpFacts>,
     pub dns: Option<DnsFacts>,
     pub ssdp: Option<SsdpFacts>,
+    /// TLS, SMB, DHCP, NTP, BitTorrent, IRC or DDoS-tool facts.
+    pub app: Option<AppFacts>,
     /// File magic at the start of an HTTP body, or at payload offset 0 for other payloads.
     pub body_magic: Option<BodyMagic>,
     /// Oddities found while parsing (`http_truncated_headers`, `dns_name_loop`, ...).
@@ -325,6 +370,7 @@ pub fn continued(
         http: Some(http),
         dns: None,
         ssdp: None,
+        app: None,
         body_magic: m.body_magic.clone(),
         anomalies: Vec::new(),
         continues: Some(Continues {
@@ -378,6 +424,12 @@ fn claimable(name: &str) -> Option<&'static str> {
         "mdns" => "mdns",
         "nbns" => "nbns",
         "ssdp" => "ssdp",
+        "tls" => "tls",
+        "nbss" => "nbss",
+        "smb" => "smb",
+        "dhcp" => "dhcp",
+        "ntp" => "ntp",
+        "irc" => "irc",
         _ => return None,
     })
 }
@@ -452,6 +504,14 @@ pub fn display_name(protocol: &str) -> &str {
         "mdns" => "mDNS",
         "nbns" => "NBNS",
         "ssdp" => "SSDP",
+        "tls" => "TLS",
+        "nbss" => "NetBIOS session service",
+        "smb" => "SMB",
+        "dhcp" => "DHCP",
+        "ntp" => "NTP",
+        "bittorrent" => "BitTorrent",
+        "irc" => "IRC",
+        "ddos-tool" => "DDoS tool control",
         other => other,
     }
 }
@@ -480,7 +540,20 @@ pub fn dissect_bytes(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Dissection 
     let exp = expectation(hint, kb);
     let because = exp.because.join(" and ");
 
+    // The protocols whose dissectors return a [`Parsed`]: the port's protocol first; when the
+    // payload is not that, it is told apart by content below, like any other payload.
+    let mut port_miss = None;
+    if let Some(p) = exp.protocol {
+        if let Some(x) = parse_as(p, payload) {
+            let why = format!("{because}; the payload parses as {}", x.summary);
+            claim(&mut d, x, why);
+        } else if is_parsed_protocol(p) {
+            port_miss = Some(p);
+        }
+    }
+
     match exp.protocol {
+        _ if d.protocol.is_some() => {}
         Some(p @ ("dns" | "llmnr" | "mdns" | "nbns")) => {
             let variant = name_service::Variant::from_protocol(p);
             // Over TCP each message follows a two-octet length (RFC 1035, Section 4.2.2; RFC
@@ -584,6 +657,19 @@ pub fn dissect_bytes(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Dissection 
                 }
             }
             if d.protocol.is_none() {
+                if let Some((x, why)) = by_content(payload, hint, kb) {
+                    let why = if because.is_empty() {
+                        why
+                    } else {
+                        format!("{why}, though {because}")
+                    };
+                    claim(&mut d, x, why);
+                }
+            }
+            if d.protocol.is_none() {
+                if let Some(a) = port_miss.and_then(not_on_port) {
+                    d.anomaly(a);
+                }
                 if !because.is_empty() {
                     d.recognised_by = format!(
                         "{because}, but the payload does not start like {}",
@@ -598,11 +684,124 @@ pub fn dissect_bytes(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Dissection 
             }
         }
     }
-    if let Some(p) = d.protocol {
+    if let (Some(p), None) = (d.protocol, &d.rfc) {
         d.rfc = rfc_of(p, kb);
     }
     finish(&mut d, payload.len());
     d
+}
+
+/// Whether `p` names a protocol of the dissectors that return a [`Parsed`].
+fn is_parsed_protocol(p: &str) -> bool {
+    matches!(p, "tls" | "nbss" | "smb" | "dhcp" | "ntp" | "irc")
+}
+
+/// Anomaly: the addressing names the protocol, but the payload is not a message of it.
+fn not_on_port(p: &str) -> Option<&'static str> {
+    Some(match p {
+        "tls" => tls::NOT_TLS,
+        "nbss" | "smb" => smb::NOT_SMB,
+        "dhcp" => dhcp::NOT_DHCP,
+        "ntp" => ntp::NOT_NTP,
+        "irc" => irc::NOT_IRC,
+        _ => return None,
+    })
+}
+
+/// Dissects `payload` as the protocol its port names.
+fn parse_as(protocol: &str, payload: &[u8]) -> Option<Parsed> {
+    match protocol {
+        "tls" => tls::dissect(payload),
+        "nbss" | "smb" => smb::dissect(payload),
+        "dhcp" => dhcp::dissect(payload),
+        "ntp" => ntp::dissect(payload),
+        "irc" => irc::dissect(payload, irc::Strictness::OnItsPort),
+        _ => None,
+    }
+}
+
+/// Recognises a payload that no port fact explained by its bytes alone, with the reason in
+/// words. Only exact markers count: a record header with a known version, a magic string, a
+/// grammar that parses. The DDoS-tool check comes last and refuses HTTP and file magic.
+fn by_content(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Option<(Parsed, String)> {
+    let tcp = hint.proto == Some(IpProto::TCP);
+    let udp = hint.proto == Some(IpProto::UDP);
+    let other_service = [hint.src_port, hint.dest_port]
+        .into_iter()
+        .flatten()
+        .filter_map(|port| kb.service_protocol(hint.proto?, port))
+        .any(|p| p != "irc");
+    if tcp {
+        if tls::starts_like_tls(payload) {
+            if let Some(x) = tls::dissect(payload) {
+                let why = format!(
+                    "the payload starts with a TLS handshake record header (16 03 {:02x}); it \
+                     parses as {}",
+                    payload.get(2).copied().unwrap_or(0),
+                    x.summary
+                );
+                return Some((x, why));
+            }
+        }
+        if smb::starts_like_smb(payload) {
+            if let Some(x) = smb::dissect(payload) {
+                let why = format!(
+                    "the payload is a NetBIOS session message holding the SMB magic; it parses \
+                     as {}",
+                    x.summary
+                );
+                return Some((x, why));
+            }
+        }
+        if let Some(x) = bittorrent::dissect_handshake(payload) {
+            let why = format!(
+                "the payload starts with the BitTorrent handshake (\\x13BitTorrent protocol): {}",
+                x.summary
+            );
+            return Some((x, why));
+        }
+        if !other_service {
+            if let Some(x) = irc::dissect(payload, irc::Strictness::ByContent) {
+                let why = format!("the payload's lines are IRC commands: {}", x.summary);
+                return Some((x, why));
+            }
+        }
+    }
+    if udp {
+        if let Some(x) = bittorrent::dissect_dht(payload) {
+            let why = format!(
+                "the payload is a bencoded KRPC dictionary (BitTorrent DHT): {}",
+                x.summary
+            );
+            return Some((x, why));
+        }
+        if dhcp::has_magic_cookie(payload) {
+            if let Some(x) = dhcp::dissect(payload) {
+                let why = format!(
+                    "the payload holds the DHCP magic cookie at offset {}: {}",
+                    dhcp::MAGIC_OFFSET,
+                    x.summary
+                );
+                return Some((x, why));
+            }
+        }
+    }
+    let x = ddos::dissect(payload, hint, kb)?;
+    let why = x.summary.clone();
+    Some((x, why))
+}
+
+/// Records a [`Parsed`] message as the dissection's protocol.
+fn claim(d: &mut Dissection, x: Parsed, why: String) {
+    d.protocol = Some(x.protocol);
+    d.recognised_by = why;
+    d.is_response = x.is_response;
+    d.fields = x.fields;
+    d.app = Some(x.app);
+    d.rfc = x.doc;
+    for a in x.anomalies {
+        d.anomaly(a);
+    }
 }
 
 fn claim_ssdp(d: &mut Dissection, s: ssdp::Ssdp, because: &str) {
@@ -829,6 +1028,17 @@ mod tests {
             http::tests::gif_response(),
             http::tests::traversal_request(),
             ssdp::tests::m_search(),
+            tls::tests::client_hello(),
+            tls::tests::server_flight(),
+            smb::tests::tree_connect(),
+            smb::tests::smb1_tree_connect(),
+            dhcp::tests::discover(),
+            ntp::tests::monlist_request(),
+            ntp::tests::client_request(),
+            bittorrent::tests::get_peers(),
+            bittorrent::tests::handshake(),
+            irc::tests::registration(),
+            b"aaa l44adsl 10.0.0.5\n".to_vec(),
         ];
         let mut hints = vec![Hint::default()];
         for s in &kb.services {
@@ -838,6 +1048,11 @@ mod tests {
                 hints.push(udp("192.0.2.1", s.port, "192.0.2.2", 50000));
                 hints.last_mut().unwrap().proto = Some(proto);
             }
+        }
+        for c in &kb.ddos_channels {
+            let mut h = udp("192.0.2.1", 50000, "192.0.2.2", c.port.unwrap_or(0));
+            h.proto = IpProto::from_name(&c.transport);
+            hints.push(h);
         }
         for g in &kb.groups {
             let mut h = udp("192.0.2.1", 50000, "192.0.2.2", 50000);

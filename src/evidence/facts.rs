@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
-use crate::dissect::{Dissection, FieldClass};
+use crate::dissect::{AppFacts, Dissection, FieldClass};
 use crate::knowledge::{AllocationAt, Knowledge};
 use crate::model::{Alert, Direction, Host, IpProto};
 use crate::signature::context::RuleAnalysis;
@@ -228,6 +228,34 @@ keys! {
     "context.dest_connections" => "connections of the destination in the context logs",
     "context.dest_dns_queries" => "DNS queries the destination made, in the context logs",
     "context.dest_answered" => "the destination was seen sending, or answering a connection, in the context logs",
+    "payload.tls_sni" => "the server name (SNI) a TLS ClientHello asks for",
+    "payload.tls_alpn" => "ALPN protocols a TLS hello offers or the server chose, comma-separated (h2, http/1.1)",
+    "payload.tls_handshake" => "TLS handshake messages in clear, in order (ClientHello; ServerHello, Certificate, ServerHelloDone)",
+    "payload.tls_version" => "the version a TLS hello states, else the first record's (TLS 1.2)",
+    "payload.tls_cert_subject" => "CN and O of the first certificate's subject (CN=www.example.org)",
+    "payload.tls_cert_issuer" => "CN and O of the first certificate's issuer",
+    "payload.smb_version" => "SMB1, SMB2 or SMB3 (encrypted); empty for a NetBIOS session control message",
+    "payload.smb_command" => "the first SMB message's command (NEGOTIATE, SESSION_SETUP, TREE_CONNECT, TREE_CONNECT_ANDX, ...)",
+    "payload.smb_status" => "its NTSTATUS, named (0xc0000022 (STATUS_ACCESS_DENIED)); responses only",
+    "payload.smb_tree_path" => "the share a tree connect names (\\\\HOST\\IPC$)",
+    "payload.dhcp_message_type" => "DHCP message type, option 53 (DISCOVER, OFFER, REQUEST, ACK, ...)",
+    "payload.dhcp_hostname" => "DHCP host name, option 12",
+    "payload.dhcp_vendor_class" => "DHCP vendor class identifier, option 60 (MSFT 5.0, android-dhcp-13)",
+    "payload.ntp_mode" => "NTP mode, named: client, server, symmetric active/passive, broadcast, control (6), private (7)",
+    "payload.ntp_request" => "NTP mode 6 opcode or mode 7 request code, named; monlist for MON_GETLIST and MON_GETLIST_1 (CVE-2013-5211)",
+    "payload.ntp_items" => "items in a mode 7 response (monlist entries)",
+    "payload.bittorrent_kind" => "handshake, dht_query, dht_response or dht_error",
+    "payload.bittorrent_method" => "a DHT query's method (ping, find_node, get_peers, announce_peer)",
+    "payload.bittorrent_info_hash" => "the torrent info_hash the message names, in hex",
+    "payload.bittorrent_client" => "the peer's client from its peer_id prefix, or the DHT version string",
+    "payload.irc_command" => "the first IRC line's command (NICK, JOIN, PRIVMSG, 001, ...)",
+    "payload.irc_commands" => "every IRC line's command, in order",
+    "payload.irc_channel" => "the first channel an IRC JOIN, PART or PRIVMSG names",
+    "payload.ddos_tool" => "the classic DDoS tool whose control message the payload is (trinoo, tfn, stacheldraht, mstream; knowledge/ddos-tools.toml)",
+    "payload.ddos_tool_name" => "its name",
+    "payload.ddos_command" => "the exact command word found at the tool's position (aaa, *HELLO*, skillz)",
+    "payload.ddos_channel" => "who sends it to whom (master→agent)",
+    "payload.ddos_source" => "the analysis or rule that documents that channel",
 }
 
 /// A list of fact names with their meaning: the alert vocabulary [`KEYS`], or another stage's
@@ -751,6 +779,9 @@ fn dissection_facts(out: &mut Facts, dis: &Dissection) {
         out.b("payload.body_magic_binary", m.binary);
         out.s("payload.body_magic_source", m.source.clone());
     }
+    if let Some(a) = &dis.app {
+        app_facts(out, a);
+    }
 }
 
 /// The start line of an HTTP message as written (`HTTP/1.0 200 OK`, `GET / HTTP/1.1`).
@@ -1179,6 +1210,92 @@ pub fn hex_bytes(b: &[u8]) -> String {
     s
 }
 
+/// Facts of the protocols whose dissectors report [`AppFacts`].
+fn app_facts(out: &mut Facts, a: &AppFacts) {
+    let join = |v: &[String]| v.join(", ");
+    match a {
+        AppFacts::Tls(t) => {
+            if let Some(s) = &t.sni {
+                out.s("payload.tls_sni", s.clone());
+            }
+            if !t.alpn.is_empty() {
+                out.s("payload.tls_alpn", join(&t.alpn));
+            }
+            if !t.handshakes.is_empty() {
+                out.s("payload.tls_handshake", t.handshakes.join(", "));
+            }
+            let v = t.hello_version.as_ref().unwrap_or(&t.record_version);
+            out.s("payload.tls_version", v.clone());
+            if let Some(s) = &t.cert_subject {
+                out.s("payload.tls_cert_subject", s.clone());
+            }
+            if let Some(s) = &t.cert_issuer {
+                out.s("payload.tls_cert_issuer", s.clone());
+            }
+        }
+        AppFacts::Smb(s) => {
+            out.s("payload.smb_version", s.dialect);
+            if let Some(c) = &s.command {
+                out.s("payload.smb_command", c.clone());
+            }
+            if let (Some(st), Some(true)) = (&s.status, s.is_response) {
+                out.s("payload.smb_status", st.clone());
+            }
+            if let Some(t) = &s.tree_path {
+                out.s("payload.smb_tree_path", t.clone());
+            }
+        }
+        AppFacts::Dhcp(d) => {
+            if let Some(t) = &d.message_type {
+                out.s("payload.dhcp_message_type", t.clone());
+            }
+            if let Some(h) = &d.hostname {
+                out.s("payload.dhcp_hostname", h.clone());
+            }
+            if let Some(v) = &d.vendor_class {
+                out.s("payload.dhcp_vendor_class", v.clone());
+            }
+        }
+        AppFacts::Ntp(n) => {
+            out.s("payload.ntp_mode", n.mode_name);
+            if n.monlist {
+                out.s("payload.ntp_request", "monlist");
+            } else if let Some(r) = &n.request {
+                out.s("payload.ntp_request", r.clone());
+            }
+            if let Some((items, _)) = n.items {
+                out.n("payload.ntp_items", f64::from(items));
+            }
+        }
+        AppFacts::Bittorrent(b) => {
+            out.s("payload.bittorrent_kind", b.kind);
+            if let Some(m) = &b.method {
+                out.s("payload.bittorrent_method", m.clone());
+            }
+            if let Some(h) = &b.info_hash {
+                out.s("payload.bittorrent_info_hash", h.clone());
+            }
+            if let Some(c) = &b.client {
+                out.s("payload.bittorrent_client", c.clone());
+            }
+        }
+        AppFacts::Irc(i) => {
+            out.s("payload.irc_command", i.command.clone());
+            out.s("payload.irc_commands", join(&i.commands));
+            if let Some(c) = &i.channel {
+                out.s("payload.irc_channel", c.clone());
+            }
+        }
+        AppFacts::Ddos(d) => {
+            out.s("payload.ddos_tool", d.tool.clone());
+            out.s("payload.ddos_tool_name", d.tool_name.clone());
+            out.s("payload.ddos_command", d.command.clone());
+            out.s("payload.ddos_channel", d.channel.clone());
+            out.s("payload.ddos_source", d.source.clone());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1237,5 +1354,61 @@ mod tests {
     fn hex_formatting() {
         assert_eq!(hex_bytes(&[0x3e]), "|3E|");
         assert_eq!(hex_bytes(&[0x32, 0, 0, 0]), "|32 00 00 00|");
+    }
+
+    #[test]
+    fn new_protocols_reach_their_facts() {
+        use crate::dissect::{dissect_bytes, Hint};
+        use crate::model::{InputFormat, Location, Provenance, Timestamp};
+        let kb = Knowledge::embedded().unwrap();
+        let a = Alert::new(
+            Provenance {
+                path: std::borrow::Cow::Borrowed("t"),
+                location: Location::Offset(0),
+            },
+            InputFormat::Eve,
+            Timestamp::unparsed(""),
+        );
+        let hint = |proto, sport, dport| Hint {
+            proto: Some(proto),
+            src_port: Some(sport),
+            dest_port: Some(dport),
+            ..Hint::default()
+        };
+        let mut monlist = vec![0x17, 0x00, 0x03, 0x2a];
+        monlist.resize(48, 0);
+        let cases: [(&[u8], Hint, &str, &str, &str); 3] = [
+            (
+                &monlist,
+                hint(IpProto::UDP, 40000, 123),
+                "ntp",
+                "payload.ntp_request",
+                "monlist",
+            ),
+            (
+                b"aaa l44adsl 10.0.0.5\n",
+                hint(IpProto::UDP, 1024, 27444),
+                "ddos-tool",
+                "payload.ddos_tool",
+                "trinoo",
+            ),
+            (
+                b"NICK kristi\r\nUSER kristi 0 * :K\r\n",
+                hint(IpProto::TCP, 50000, 6667),
+                "irc",
+                "payload.irc_command",
+                "NICK",
+            ),
+        ];
+        let mut f = Facts::default();
+        for (p, h, proto, key, want) in cases {
+            let d = dissect_bytes(p, &h, &kb);
+            compute(&mut f, &a, &d, None, &kb);
+            assert_eq!(
+                f.get_named("payload.protocol"),
+                Some(&Value::Str(proto.into()))
+            );
+            assert_eq!(f.get_named(key), Some(&Value::Str(want.into())), "{key}");
+        }
     }
 }

@@ -3,12 +3,12 @@
 use serde::Deserialize;
 
 use super::{
-    Activity, Indicator, Intent, Knowledge, KnownSignature, Magic, MulticastGroup, MulticastScope,
-    PortRange, RuleProtocol, Service, SpaceBlock, SpecialBlock,
+    Activity, DdosChannel, DdosTool, Indicator, Intent, Knowledge, KnownSignature, Magic,
+    MulticastGroup, MulticastScope, PortRange, RuleProtocol, Service, SpaceBlock, SpecialBlock,
 };
 
 /// Every knowledge file by name, with its embedded text.
-pub const FILES: [(&str, &str); 11] = [
+pub const FILES: [(&str, &str); 12] = [
     (
         "ipv4-special-registry.toml",
         include_str!("../../knowledge/ipv4-special-registry.toml"),
@@ -49,6 +49,10 @@ pub const FILES: [(&str, &str); 11] = [
     (
         "benign-activity.toml",
         include_str!("../../knowledge/benign-activity.toml"),
+    ),
+    (
+        "ddos-tools.toml",
+        include_str!("../../knowledge/ddos-tools.toml"),
     ),
 ];
 
@@ -119,6 +123,14 @@ struct RuleProtocolsFile {
 #[serde(deny_unknown_fields)]
 struct IndicatorsFile {
     indicator: Vec<Indicator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DdosFile {
+    source: String,
+    tool: Vec<DdosTool>,
+    channel: Vec<DdosChannel>,
 }
 
 fn fill_source(slot: &mut String, default: &str) {
@@ -199,6 +211,18 @@ pub(super) fn load_file(kb: &mut Knowledge, name: &str, text: &str) -> Result<()
             for mut p in f.protocol {
                 fill_source(&mut p.source, &f.source);
                 kb.rule_protocols.push(p);
+            }
+        }
+        "ddos-tools.toml" => {
+            let f: DdosFile = toml::from_str(text).map_err(err)?;
+            for mut t in f.tool {
+                fill_source(&mut t.source, &f.source);
+                kb.ddos_tools.push(t);
+            }
+            for mut c in f.channel {
+                fill_source(&mut c.source, &f.source);
+                c.check()?;
+                kb.ddos_channels.push(c);
             }
         }
         other => return Err(format!("unknown knowledge file {other}")),

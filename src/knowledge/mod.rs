@@ -342,6 +342,107 @@ pub struct RuleProtocol {
     pub source: String,
 }
 
+/// A classic DDoS tool (knowledge/ddos-tools.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DdosTool {
+    pub id: String,
+    pub name: String,
+    pub what: String,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// Where in a control message a tool's words sit.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WordPosition {
+    /// The first space-delimited token is one of the words.
+    FirstWord,
+    /// The first token is one of the words and the second is the channel's password.
+    CommandPassword,
+    /// The payload starts with one of the words.
+    Prefix,
+    /// The payload, less trailing CR, LF, NUL and spaces, is one of the words.
+    Whole,
+}
+
+/// One control channel of a DDoS tool: who talks to whom, over what, with which words.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DdosChannel {
+    pub tool: String,
+    pub from: String,
+    pub to: String,
+    /// `tcp`, `udp` or `icmp`.
+    pub transport: String,
+    /// The port on `port_side`; absent for ICMP.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `dest` or `src`.
+    #[serde(default)]
+    pub port_side: Option<String>,
+    /// ICMP identifiers the tool uses on this channel (not visible in the payload).
+    #[serde(default)]
+    pub icmp_ids: Vec<u16>,
+    #[serde(rename = "match")]
+    pub position: WordPosition,
+    pub words: Vec<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub source: String,
+}
+
+impl DdosChannel {
+    /// Rejects entries the dissector could not use as written.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let what = format!("channel {} {}→{}", self.tool, self.from, self.to);
+        match self.transport.as_str() {
+            "tcp" | "udp" => {
+                if self.port.is_none() || !matches!(self.port_side.as_deref(), Some("dest" | "src"))
+                {
+                    return Err(format!(
+                        "{what}: tcp and udp channels need port and port_side"
+                    ));
+                }
+            }
+            "icmp" => {}
+            t => return Err(format!("{what}: unknown transport {t}")),
+        }
+        if self.words.is_empty() || self.words.iter().any(String::is_empty) {
+            return Err(format!("{what}: needs non-empty words"));
+        }
+        if (self.position == WordPosition::CommandPassword) != self.password.is_some() {
+            return Err(format!(
+                "{what}: a password goes with match = \"command_password\" only"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the channel's transport and port fit a packet.
+    pub fn fits(&self, proto: IpProto, src_port: Option<u16>, dest_port: Option<u16>) -> bool {
+        let t = match proto {
+            IpProto::TCP => "tcp",
+            IpProto::UDP => "udp",
+            IpProto::ICMP => "icmp",
+            _ => return false,
+        };
+        if self.transport != t {
+            return false;
+        }
+        if t == "icmp" {
+            return true;
+        }
+        let side = match self.port_side.as_deref() {
+            Some("src") => src_port,
+            _ => dest_port,
+        };
+        side.is_some() && side == self.port
+    }
+}
+
 /// Every fact fpx knows.
 #[derive(Clone, Debug, Default)]
 pub struct Knowledge {
@@ -357,6 +458,8 @@ pub struct Knowledge {
     pub indicators: Vec<Indicator>,
     pub rule_protocols: Vec<RuleProtocol>,
     pub activities: Vec<Activity>,
+    pub ddos_tools: Vec<DdosTool>,
+    pub ddos_channels: Vec<DdosChannel>,
     /// Where each file was read from (`embedded` or a path), for `--explain-sources`.
     pub origins: Vec<(String, String)>,
 }
@@ -482,6 +585,11 @@ impl Knowledge {
             .find(|p| p.keyword.eq_ignore_ascii_case(keyword))?;
         let name = transport.to_string().to_ascii_lowercase();
         Some(p.transports.iter().any(|t| t == "any" || *t == name))
+    }
+
+    /// The DDoS tool named by a channel's `tool`.
+    pub fn ddos_tool(&self, id: &str) -> Option<&DdosTool> {
+        self.ddos_tools.iter().find(|t| t.id == id)
     }
 
     /// The intent of a Snort generator id, when the generator has one.
@@ -691,5 +799,24 @@ mod tests {
         let err = Knowledge::load(Some(&dir)).unwrap_err().to_string();
         assert!(err.contains("services.toml"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn ddos_channels_name_known_tools() {
+        let kb = Knowledge::embedded().unwrap();
+        assert!(kb.ddos_channels.len() >= 10);
+        for c in &kb.ddos_channels {
+            assert!(kb.ddos_tool(&c.tool).is_some(), "{}", c.tool);
+            assert!(!c.source.is_empty());
+            assert!(c.check().is_ok());
+        }
+        let trinoo = kb
+            .ddos_channels
+            .iter()
+            .find(|c| c.port == Some(27444))
+            .unwrap();
+        assert!(trinoo.fits(IpProto::UDP, Some(1024), Some(27444)));
+        assert!(!trinoo.fits(IpProto::TCP, Some(1024), Some(27444)));
+        assert!(!trinoo.fits(IpProto::UDP, Some(27444), Some(1024)));
     }
 }
