@@ -31,6 +31,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod gif;
 pub mod http;
+pub mod igmp;
 pub mod irc;
 pub mod magic;
 pub mod name_service;
@@ -222,6 +223,8 @@ pub enum AppFacts {
     Bittorrent(bittorrent::BittorrentFacts),
     Irc(irc::IrcFacts),
     Ddos(ddos::DdosFacts),
+    /// IGMP: the message kind (`IGMPv2 membership report`).
+    Igmp(&'static str),
 }
 
 /// One of those protocols' messages as its dissector read it.
@@ -445,7 +448,13 @@ struct Expectation {
 /// What the addresses and ports say the payload should be.
 fn expectation(hint: &Hint, kb: &Knowledge) -> Expectation {
     let mut e = Expectation::default();
-    if let Some(dest) = hint.dest {
+    // The groups' protocols (LLMNR, mDNS, SSDP, ...) are UDP: an IGMP report or other IP
+    // traffic to the same group is not theirs.
+    let udp = match hint.proto {
+        Some(p) => p == IpProto::UDP,
+        None => hint.dest_port.is_some_and(|p| p != 0),
+    };
+    if let Some(dest) = hint.dest.filter(|_| udp) {
         if let Some(g) = kb.multicast_group(dest) {
             if let Some(p) = claimable(&g.protocol) {
                 e.protocol = Some(p);
@@ -512,6 +521,7 @@ pub fn display_name(protocol: &str) -> &str {
         "bittorrent" => "BitTorrent",
         "irc" => "IRC",
         "ddos-tool" => "DDoS tool control",
+        "igmp" => "IGMP",
         other => other,
     }
 }
@@ -784,6 +794,27 @@ fn by_content(payload: &[u8], hint: &Hint, kb: &Knowledge) -> Option<(Parsed, St
                 );
                 return Some((x, why));
             }
+        }
+    }
+    // IGMP rides on IP itself (protocol 2), which Snort writes as `IP`: told by a valid
+    // checksum over a known type, sent to a multicast group.
+    let to_group = matches!(hint.dest, Some(IpAddr::V4(v)) if v.is_multicast());
+    if to_group && matches!(hint.proto, None | Some(IpProto::IGMP)) {
+        if let Some(m) = igmp::dissect(payload) {
+            let why = format!(
+                "the payload to the multicast group carries a valid IGMP checksum: an {}",
+                m.summary
+            );
+            let x = Parsed {
+                protocol: "igmp",
+                fields: m.fields,
+                anomalies: Vec::new(),
+                summary: m.summary,
+                is_response: None,
+                app: AppFacts::Igmp(m.kind),
+                doc: Some("RFC 2236; RFC 3376".to_string()),
+            };
+            return Some((x, why));
         }
     }
     let x = ddos::dissect(payload, hint, kb)?;

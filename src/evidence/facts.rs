@@ -176,6 +176,7 @@ keys! {
     "activity.name" => "its name",
     "activity.kind" => "os-feature, discovery, sync-client, tool, test-traffic or scanner",
     "activity.what" => "what the activity is and who does it, in words",
+    "payload.igmp_kind" => "the IGMP message (IGMPv2 membership report, leave group, query, RGMP ...)",
     "activity.by_protocol_only" => "the activity was told by protocol, port and addressing alone (the dissection's own evidence says as much)",
     "activity.source" => "the vendor document or RFC that says so",
     "activity.named_by_signature" => "the signature's msg names this activity (a POLICY rule about Dropbox on Dropbox traffic)",
@@ -1293,6 +1294,7 @@ fn app_facts(out: &mut Facts, a: &AppFacts) {
             out.s("payload.ddos_channel", d.channel.clone());
             out.s("payload.ddos_source", d.source.clone());
         }
+        AppFacts::Igmp(kind) => out.s("payload.igmp_kind", *kind),
     }
 }
 

@@ -12,7 +12,11 @@ use super::util::{corpus, files_where};
 
 /// Evidence of an attack found in the payload itself (rules/true-positive.toml): the only
 /// grounds on which link-local traffic may be called an attack.
-const PAYLOAD_ATTACK: &[&str] = &["exploit-pattern-in-payload", "executable-download"];
+const PAYLOAD_ATTACK: &[&str] = &[
+    "exploit-pattern-in-payload",
+    "executable-download",
+    "ddos-tool-command-in-payload",
+];
 
 fn link_local(a: &serde_json::Value) -> bool {
     let ip = |k: &str| {
