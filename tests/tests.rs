@@ -2,7 +2,6 @@
 
 mod breadth;
 mod clusters;
-mod evalset;
 mod examples;
 mod feedback;
 mod flood;

@@ -8,6 +8,7 @@ mod breadth;
 mod cluster;
 mod context;
 mod dissect;
+mod eval;
 mod eve;
 mod explain;
 mod explain_rules;
