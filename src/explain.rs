@@ -53,8 +53,10 @@ pub const HOLD_ALERTS: usize = 10_000;
 pub const HOLD_BYTES: usize = 48 << 20;
 
 /// What judging one alert adds to its bytes until it is printed (dissection, rule analysis,
-/// evidence texts): 3 KiB, from the measurement at [`HOLD_ALERTS`].
-pub const JUDGEMENT_BYTES: usize = 3 << 10;
+/// evidence texts): 7 KiB, from the measurement at [`HOLD_ALERTS`] on the flood of
+/// tests/flood.rs (peak RSS at 40,000 alerts against `--hold 2000`, over the 8,000 alerts
+/// more held: 7 KiB each once the activity, variable and host evidence rules had landed).
+pub const JUDGEMENT_BYTES: usize = 7 << 10;
 
 /// A validated configuration for `explain`.
 #[derive(Clone, Debug)]

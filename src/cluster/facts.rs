@@ -75,6 +75,10 @@ keys! {
     "cluster.first_date" => "date of the earliest record, YYYY-MM-DD",
     "cluster.days" => "distinct days with records",
     "cluster.hours" => "distinct hours with records",
+    "cluster.span_seconds" => "seconds from the first record to the last",
+    "cluster.rate_per_second" => "records per second over that span (absent below two records or a zero span)",
+    "cluster.members_per_dest" => "records per distinct destination: how often each destination was hit",
+    "cluster.dest_interval_seconds" => "mean seconds between two records to the same destination (span / (records per destination - 1)): a monitor's period, a flood's gap",
     "cluster.dest_checked" => "destinations checked for answers (the tracked examples)",
     "cluster.dest_answered" => "how many of them were ever seen sending or answering",
     "cluster.dest_never_answered" => "none of the checked destinations ever sent or answered",
@@ -380,7 +384,32 @@ pub fn compute(c: &Cluster, state: &State<'_>, kb: &Knowledge) -> Facts {
         s("cluster.first_date", text(format!("{y:04}-{m:02}-{d:02}")));
         s("cluster.days", num(c.days.count() as f64));
         s("cluster.hours", num(c.hours.count() as f64));
+        let span = (b - a).max(0) as f64 / 1e6;
+        s(
+            "cluster.span_seconds",
+            num((span * 1000.0).round() / 1000.0),
+        );
+        let dests = c.dest_hosts.count().max(1) as f64;
+        if c.members >= 2 && span > 0.0 {
+            let rate = c.members as f64 / span;
+            s(
+                "cluster.rate_per_second",
+                num((rate * 100.0).round() / 100.0),
+            );
+            let per_dest = c.members as f64 / dests;
+            if per_dest > 1.0 {
+                let interval = span / (per_dest - 1.0);
+                s(
+                    "cluster.dest_interval_seconds",
+                    num((interval * 100.0).round() / 100.0),
+                );
+            }
+        }
     }
+    s(
+        "cluster.members_per_dest",
+        num(c.members as f64 / c.dest_hosts.count().max(1) as f64),
+    );
     // Did any destination ever answer? Only tracked examples can be checked.
     let checked: Vec<_> = c
         .dest_ex

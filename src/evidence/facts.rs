@@ -146,6 +146,7 @@ keys! {
     "payload.message" => "what the payload is, in words: 'the HTTP response', or which bytes of a message an earlier alert of its stream explained",
     "payload.continues_alert" => "the earlier alert whose payload opened the message this payload continues",
     "payload.is_response" => "the payload is a response (HTTP status line, DNS QR bit, ...)",
+    "payload.from_server" => "the payload travels from the server side to the client: a response, a download (from the message, the sensor's direction, who opened the flow, or a service port sending to an ephemeral one)",
     "payload.is_request" => "the payload is a request or query",
     "payload.start_line" => "HTTP start line, or the SSDP method line",
     "payload.content_type" => "HTTP Content-Type",
@@ -219,6 +220,8 @@ keys! {
     "host.dest_group" => "the destination is a group address (multicast or broadcast): it never sends, so it never answers",
     "host.dest_answered" => "the destination host (or its other address behind NAT) sent or answered anything anywhere in the input",
     "host.dest_listens" => "the destination host accepted connections on the destination port somewhere in the input",
+    "host.src_peers" => "distinct hosts the source sent records to anywhere in the input (8 stands for 8 or more)",
+    "host.src_ports" => "distinct destination ports (with protocol) the source sent to anywhere in the input (8 or more as 8)",
     "host.src_opened" => "connections the source opened anywhere in the input (its SYNs, connection records naming it the originator)",
     "host.src_first_peer" => "the first host the source opened a connection to",
     "host.src_nat_alias" => "the source's other address behind NAT, from firewall logs",
@@ -547,6 +550,31 @@ pub fn compute(
         if let Some(h) = flow.handshake_seen {
             out.b("flow.handshake_seen", h);
         }
+    }
+    // Which way the payload travels, from the first that tells: the message itself (a
+    // response), the sensor's direction, who opened the flow, then the ports (from a service
+    // port to an ephemeral one, as a download from rsync's 873 to a client's port does).
+    let flag = |out: &Facts, k: &str| matches!(out.get_named(k), Some(Value::Bool(true)));
+    let by_ports = || {
+        (out.get_named("src.port_service").is_some()
+            && flag(out, "dest.port_ephemeral")
+            && out.get_named("dest.port_service").is_none())
+        .then_some(true)
+    };
+    let from_server = dis
+        .is_response
+        .or(match alert.direction {
+            Some(Direction::ToClient) => Some(true),
+            Some(Direction::ToServer) => Some(false),
+            _ => None,
+        })
+        .or(match out.get_named("flow.client_is_src") {
+            Some(Value::Bool(b)) => Some(!b),
+            _ => None,
+        })
+        .or_else(by_ports);
+    if let Some(f) = from_server {
+        out.b("payload.from_server", f);
     }
     if alert.direction.is_none() {
         if let Some(r) = dis.is_response {

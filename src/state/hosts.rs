@@ -38,6 +38,53 @@ impl HostKey {
     }
 }
 
+/// Distinct peers and ports a host sends to that are kept exactly: enough to tell a host that
+/// talks to one or two services from one that probes many (a scan), in 2 x 34 bytes a host.
+pub const MAX_DISTINCT: usize = 8;
+
+/// Up to [`MAX_DISTINCT`] distinct values (hashes), and whether more were seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Distinct {
+    items: [u32; MAX_DISTINCT],
+    len: u8,
+    pub more: bool,
+}
+
+impl Distinct {
+    pub fn add(&mut self, v: u32) {
+        let n = usize::from(self.len);
+        if self.items[..n].contains(&v) {
+            return;
+        }
+        if n < MAX_DISTINCT {
+            self.items[n] = v;
+            self.len += 1;
+        } else {
+            self.more = true;
+        }
+    }
+
+    /// How many were seen: exact up to [`MAX_DISTINCT`], which stands for "that many or more"
+    /// when [`Distinct::more`] is set.
+    pub fn count(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    fn merge(&mut self, o: &Distinct) {
+        for v in &o.items[..usize::from(o.len)] {
+            self.add(*v);
+        }
+        self.more |= o.more;
+    }
+}
+
+/// A 32-bit FNV-1a hash: the distinct sets keep hashes, not addresses.
+fn fnv(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// Counts for one host.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostStats {
@@ -60,6 +107,9 @@ pub struct HostStats {
     /// of a connection it answered), at most [`MAX_LISTEN_PORTS`].
     pub listening: [Option<(IpProto, u16)>; MAX_LISTEN_PORTS],
     pub more_listening_ports: bool,
+    /// Distinct hosts this host sent records to, and distinct (protocol, port) it sent to.
+    pub peers: Distinct,
+    pub ports: Distinct,
 }
 
 impl HostStats {
@@ -96,6 +146,8 @@ impl HostStats {
             self.listen(*p, *port);
         }
         self.more_listening_ports |= o.more_listening_ports;
+        self.peers.merge(&o.peers);
+        self.ports.merge(&o.ports);
         self
     }
 }
@@ -139,12 +191,28 @@ impl HostTable {
         Some(self.map.entry(k).or_default())
     }
 
-    /// Notes that `src` sent something (an alert or an event).
-    fn saw(&mut self, src: Option<&Host<'_>>, is_context: bool) {
+    /// Notes that `src` sent something (an alert or an event) to `dest`, `port`.
+    fn saw(
+        &mut self,
+        src: Option<&Host<'_>>,
+        is_context: bool,
+        dest: Option<&Host<'_>>,
+        port: Option<(IpProto, u16)>,
+    ) {
         if let Some(s) = src.and_then(|h| self.entry(h)) {
             s.sent = s.sent.saturating_add(1);
             if is_context {
                 s.ctx_sent = s.ctx_sent.saturating_add(1);
+            }
+            if let Some(ip) = dest.and_then(Host::ip) {
+                let h = match ip {
+                    IpAddr::V4(v) => fnv(&v.octets()),
+                    IpAddr::V6(v) => fnv(&v.octets()),
+                };
+                s.peers.add(h);
+            }
+            if let Some((p, port)) = port {
+                s.ports.add(u32::from(p.0) << 16 | u32::from(port));
             }
         }
     }
@@ -167,7 +235,8 @@ impl HostTable {
     /// Adds what an alert says about its hosts: the source sent the packet; a SYN-ACK from the
     /// source means it accepted a connection on its port.
     pub fn alert(&mut self, a: &Alert<'_>) {
-        self.saw(Some(&a.src.host), false);
+        let port = a.proto.filter(|p| p.has_ports()).zip(a.dest.port);
+        self.saw(Some(&a.src.host), false, Some(&a.dest.host), port);
         if a.proto == Some(IpProto::TCP) {
             let flags = a.ip.tcp_flags.as_deref().unwrap_or("");
             if flags.contains('S') && flags.contains('A') {
@@ -183,7 +252,11 @@ impl HostTable {
         self.context_events += 1;
         let src = e.src.as_ref().map(|x| &x.host);
         let dest = e.dest.as_ref().map(|x| &x.host);
-        self.saw(src, true);
+        let port = e
+            .proto
+            .filter(|p| p.has_ports())
+            .zip(e.dest.as_ref().and_then(|d| d.port));
+        self.saw(src, true, dest, port);
         if e.kind == ContextKind::ZEEK_DNS || is_eve_dns(e) {
             self.dns(e);
             return;

@@ -186,6 +186,8 @@ impl<'k> State<'k> {
         }
         if let Some(s) = self.host(&a.src.host) {
             facts.set_named("host.src_opened", n(s.opened));
+            facts.set_named("host.src_peers", n(s.peers.count() as u32));
+            facts.set_named("host.src_ports", n(s.ports.count() as u32));
             if let Some(p) = s.first_peer {
                 facts.set_named("host.src_first_peer", Value::Str(Cow::Owned(p.to_string())));
             }
