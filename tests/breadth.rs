@@ -202,3 +202,76 @@ fn rule_variables_set_wrong_are_evidence_and_one_finding_per_run() {
     let lines = explain_json(&[&alerts], &["--rules", &rules]);
     assert!(summary(&lines).get("findings").is_none(), "{lines:?}");
 }
+
+/// An EVE alert of a POLICY or INFO signature on an HTTP request with these fields.
+fn policy_alert(sid: u32, msg: &str, host: &str, url: &str, ua: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"timestamp":"2024-03-05T09:12:30.250000+0000","flow_id":7,"event_type":"alert","#,
+            r#""src_ip":"10.0.20.31","src_port":51123,"dest_ip":"203.0.113.80","dest_port":80,"#,
+            r#""proto":"TCP","alert":{{"action":"allowed","gid":1,"signature_id":{},"rev":1,"#,
+            r#""signature":"{}","category":"Misc activity","severity":3}},"#,
+            r#""http":{{"hostname":"{}","url":"{}","http_user_agent":"{}"}},"app_proto":"http"}}"#,
+            "\n"
+        ),
+        sid, msg, host, url, ua
+    )
+}
+
+#[test]
+fn policy_signatures_on_routine_software_name_the_activity() {
+    let dir = temp_dir("breadth-activity");
+    let cases = [
+        (
+            policy_alert(
+                2031071,
+                "ET INFO Microsoft Connection Test",
+                "www.msftconnecttest.com",
+                "/connecttest.txt",
+                "Microsoft NCSI",
+            ),
+            "Network Connectivity Status Indicator",
+        ),
+        (
+            policy_alert(
+                2013028,
+                "ET POLICY curl User-Agent Outbound",
+                "example.org",
+                "/",
+                "curl/8.5.0",
+            ),
+            "curl",
+        ),
+        (
+            policy_alert(
+                9000010,
+                "ET POLICY Windows Update Agent observed",
+                "download.windowsupdate.com",
+                "/c/msdownload/update/x.cab",
+                "Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.33",
+            ),
+            "Windows Update",
+        ),
+        (
+            policy_alert(
+                9000011,
+                "ET INFO Debian APT-HTTP User-Agent",
+                "deb.debian.org",
+                "/debian/dists/bookworm/InRelease",
+                "Debian APT-HTTP/1.3 (2.6.1)",
+            ),
+            "package manager",
+        ),
+    ];
+    for (i, (line, name)) in cases.iter().enumerate() {
+        let f = write(&dir, &format!("eve{i}.json"), line.as_bytes());
+        let lines = explain_json(&[&f], &[]);
+        let a = only_alert(&lines);
+        assert_eq!(a["verdict"], "benign_trigger", "{a}");
+        assert!(
+            ids(a).contains(&"policy-signature-sees-routine-activity"),
+            "{a}"
+        );
+        assert!(words(a).contains(name), "{name}: {}", words(a));
+    }
+}
