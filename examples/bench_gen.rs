@@ -341,7 +341,7 @@ fn u2(inputs: &[String], limit: u64, out: &mut impl Write) -> (u64, u64, u64) {
             // Event id and second: at body offsets 4 and 8 in events and packets, after the
             // 8-byte extra-data header in extra data.
             let base = match ty {
-                2 | 7 | 72 | 104 | 105 | 111 | 112 | 114 => Some(8),
+                2 | 3 | 7 | 72 | 104 | 105 | 111 | 112 | 114 => Some(8),
                 110 => Some(16),
                 _ => None,
             };

@@ -12,4 +12,5 @@ mod schema;
 mod signature;
 mod snort3;
 mod suggest;
+mod threads;
 mod util;

@@ -238,6 +238,10 @@ pub struct ExplainFlags {
     /// evidence.
     #[arg(long, value_name = "FILE")]
     pub feedback: Option<PathBuf>,
+    /// Threads that judge and render alerts (default: one per core). The output is the same
+    /// for every count, in input order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -341,6 +345,7 @@ impl ExplainFlags {
             engine: self.engine.map(EngineFlag::engine),
             collect: false,
             feedback: self.feedback,
+            threads: self.threads,
         })
     }
 }

@@ -152,6 +152,20 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Whether alert lines can be rendered apart from the printer ([`json::alert_line`]) and
+    /// written with [`Printer::rendered`].
+    pub fn renders_apart(&self) -> bool {
+        matches!(self, Printer::Json(_))
+    }
+
+    /// Writes alert lines rendered by [`json::alert_line`].
+    pub fn rendered(&mut self, lines: &[u8]) -> io::Result<()> {
+        match self {
+            Printer::Text(_) => Err(io::Error::other("text alerts are not rendered apart")),
+            Printer::Json(p) => p.rendered(lines),
+        }
+    }
+
     pub fn cluster(&mut self, c: &ClusterReport) -> io::Result<()> {
         match self {
             Printer::Text(p) => p.cluster(c),
