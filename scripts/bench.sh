@@ -6,7 +6,8 @@
 #
 # Inputs are generated from the corpus's real records by examples/bench_gen.rs (EVE from
 # suricata-8.0.6-runs, varied addresses, ports, times and flow ids; unified2 from the djcas9
-# Snort 2.9 spool and Snort 3.11.1's spools, varied event ids and times), into $FPX_BENCH_DIR
+# Snort 2.9 spool and Snort 3.11.1's spools of the same capture, varied event ids and times),
+# into $FPX_BENCH_DIR
 # (default /tmp/fpx-bench), and reused while their size is unchanged. U2_MIB is split between
 # the Snort 2.9 and the Snort 3 spool.
 #
@@ -16,9 +17,14 @@
 # events). A baseline not installed is left out. Each command runs FPX_BENCH_RUNS times
 # (default 1) and its fastest run counts. Peak RSS is the process's maximum resident set.
 #
+# Before the ratios it prints how many cores the run really had: the time of one parse-floor
+# run against two at once (2.00 on an idle 2-core machine; near 1 when another process holds a
+# core, and then no thread count can show a speed-up).
+#
 # Environment: FPX_CORPUS (default ../shared/corpus), FPX_BENCH_DIR, FPX_BENCH_RUNS,
 # FPX_BENCH_THREADS (thread counts to compare, default "1 2"), FPX_BENCH_SCALE=0 to skip the
-# time(10x input) / time(input) check.
+# time(10x input) / time(input) check, FPX_BENCH_BEFORE=path of another fpx binary (an earlier
+# build) to measure in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +65,9 @@ gen() {
 
 eve_inputs=("$corpus"/suricata-8.0.6-runs/*/*/eve.json)
 s2_inputs=("$corpus"/djcas9-unified2/unified2-current.log "$corpus"/djcas9-unified2/unified2-legacy.log)
-mapfile -t s3_inputs < <(find "$corpus/snort-3.11.1-runs" -name 'snort.u2.*' | sort)
+# Snort 3's spools of the djcas9 capture: the other Snort 3 runs hold type 3 (buffer) records,
+# at which idstools-u2json stops ("Unknown record type: 3").
+mapfile -t s3_inputs < <(find "$corpus/snort-3.11.1-runs/djcas9-unified2-output" -name 'snort.u2.*' | sort)
 
 eve="$dir/eve-$eve_mib.json"
 s2="$dir/snort2-$((u2_mib / 2)).u2"
@@ -100,6 +108,13 @@ echo "== EVE: $(size_mib "$eve") MiB, $(grep -c '"event_type":"alert"' "$eve") a
 measure floor "$bin/examples/parse_floor" "$eve"
 floor=$SECS
 echo "parse floor                  1.00 (peak RSS $RSS_MIB MiB)"
+measure floor2 bash -c "'$bin/examples/parse_floor' '$eve' & '$bin/examples/parse_floor' '$eve'; wait"
+echo "cores this run had           $(ratio "$(awk -v a="$floor" 'BEGIN { print 2 * a }')" "$SECS") (two floor runs at once against one)"
+if [ -n "${FPX_BENCH_BEFORE:-}" ]; then
+    measure before "$FPX_BENCH_BEFORE" explain --format json "$eve"
+    before=$SECS
+    echo "fpx before ($FPX_BENCH_BEFORE)  speed $(ratio "$floor" "$before")x the floor (peak RSS $RSS_MIB MiB)"
+fi
 # Builds without --threads are measured once, as they are.
 "$fpx" explain --help | grep -q -- '--threads' || threads="all"
 first=""
@@ -112,6 +127,9 @@ for n in $threads; do
     t=$SECS
     [ -z "$first" ] && first=$t
     echo "fpx --threads $n              speed $(ratio "$floor" "$t")x the floor, $(ratio "$first" "$t")x --threads ${threads%% *} (peak RSS $RSS_MIB MiB)"
+    if [ -n "${before:-}" ]; then
+        echo "                             $(ratio "$before" "$t")x as fast as before"
+    fi
     fpx_eve=$t
 done
 if command -v jq > /dev/null; then
@@ -129,6 +147,10 @@ u2() {
     measure fpx "$fpx" explain --format json "$file"
     local t=$SECS
     echo "fpx                          1.00 (peak RSS $RSS_MIB MiB)"
+    if [ -n "${FPX_BENCH_BEFORE:-}" ]; then
+        measure before "$FPX_BENCH_BEFORE" explain --format json "$file"
+        echo "fpx before                   fpx is $(ratio "$SECS" "$t")x as fast (peak RSS $RSS_MIB MiB)"
+    fi
     if command -v idstools-u2json > /dev/null; then
         measure u2json idstools-u2json "$file"
         echo "idstools-u2json              fpx is $(ratio "$SECS" "$t")x u2json (peak RSS $RSS_MIB MiB)"
@@ -139,4 +161,4 @@ u2() {
     fi
 }
 u2 "Snort 2.9 (djcas9 spool)" "$s2" 0
-u2 "Snort 3.11.1 spools" "$s3" 1
+u2 "Snort 3.11.1 (its djcas9 spools)" "$s3" 1

@@ -300,9 +300,11 @@ type Counts = (u64, u64, u64);
 /// the channel's cost out of the profile.
 const READ_BATCH: usize = 256;
 
-/// Batches in flight at most between the threads: with [`READ_BATCH`], about a thousand
-/// records (a few MiB of EVE alerts), on top of the explain job's own window.
-const READ_QUEUE: usize = 4;
+/// Batches in flight at most between the threads: with [`READ_BATCH`], 4096 records (about
+/// 20 MiB of the benchmark's EVE alerts), on top of the explain job's own window, so that the
+/// reader runs ahead while a window is judged: with 4 batches a per-thread sample timeline
+/// showed it stalled within milliseconds of each release.
+const READ_QUEUE: usize = 16;
 
 /// A [`Sink`] that sends what a reader gives to the explaining thread.
 struct Forward {
@@ -579,22 +581,35 @@ pub const PRINT_BATCH: usize = 1024;
 
 /// Maps `items` to results in their order, on `threads` threads (the calling one among them),
 /// each with its own scratch value from `init`. Contiguous runs of items go to each thread.
-fn par_map<T: Send, S, R: Send>(
+fn par_map<T: Send, S: Send, R: Send>(
     items: Vec<T>,
     threads: usize,
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, T) -> R + Sync,
 ) -> Vec<R> {
+    par_map_with(items, threads, init, f).0
+}
+
+/// [`par_map`], returning as well each thread's scratch value, in the order of the runs of
+/// items it took.
+fn par_map_with<T: Send, S: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, T) -> R + Sync,
+) -> (Vec<R>, Vec<S>) {
     let threads = threads.clamp(1, items.len().max(1));
     let run = |chunk: Vec<T>| {
         let mut scratch = init();
-        chunk
+        let out = chunk
             .into_iter()
             .map(|t| f(&mut scratch, t))
-            .collect::<Vec<R>>()
+            .collect::<Vec<R>>();
+        (out, scratch)
     };
     if threads == 1 {
-        return run(items);
+        let (out, scratch) = run(items);
+        return (out, vec![scratch]);
     }
     let per = items.len().div_ceil(threads);
     let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
@@ -611,14 +626,18 @@ fn par_map<T: Send, S, R: Send>(
     std::thread::scope(|scope| {
         let run = &run;
         let others: Vec<_> = chunks.map(|c| scope.spawn(move || run(c))).collect();
-        let mut out = run(first);
+        let (mut out, scratch) = run(first);
+        let mut scratches = vec![scratch];
         for h in others {
             match h.join() {
-                Ok(r) => out.extend(r),
+                Ok((r, s)) => {
+                    out.extend(r);
+                    scratches.push(s);
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        out
+        (out, scratches)
     })
 }
 
@@ -984,11 +1003,9 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 return;
             }
             let (book, clusters, engine) = (self.book, &self.state.clusters, self.engine);
-            let rendered = par_map(
-                batch,
-                self.threads,
-                Vec::new,
-                |line: &mut Vec<u8>, mut j| {
+            // Each thread renders its run of alerts into one buffer, written whole.
+            let (finals, buffers) =
+                par_map_with(batch, self.threads, Vec::new, |out: &mut Vec<u8>, mut j| {
                     let report = reports.get(&clusters.resolve(j.slot));
                     let mut evidence = std::mem::take(&mut j.evidence);
                     if let Some(r) = report {
@@ -1011,23 +1028,27 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                         provisional,
                         engine: engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
                     };
-                    line.clear();
-                    let written = crate::report::json::alert_line(&e, line).map(|()| line.clone());
-                    (Final { j, evidence, score }, written)
-                },
-            );
-            for (f, written) in rendered {
+                    let failed = crate::report::json::alert_line(&e, out).err();
+                    (Final { j, evidence, score }, failed)
+                });
+            for (f, failed) in finals {
                 *self
                     .summary
                     .verdicts
                     .entry(f.score.verdict.as_str())
                     .or_default() += 1;
                 self.summary.add_findings(&f.j.alert, &f.evidence);
-                if self.io_error.is_some() {
-                    continue;
+                if let Some(e) = failed {
+                    self.io_error.get_or_insert(e);
                 }
-                if let Err(e) = written.and_then(|l| self.printer.rendered(&l)) {
+            }
+            if self.io_error.is_some() {
+                return;
+            }
+            for b in buffers {
+                if let Err(e) = self.printer.rendered(&b) {
                     self.io_error = Some(e);
+                    return;
                 }
             }
         }
