@@ -70,6 +70,13 @@ pub struct ExplainConfig {
     pub pcaps: Vec<String>,
     /// Rule sets, maps and variables (`--rules`, `--sid-msg-map`, ...).
     pub signatures: SignatureConfig,
+    /// How the text report is laid out (overview or every alert, width, colour).
+    pub report: crate::report::ReportOptions,
+    /// `-o`: the file the report goes to (else stdout), and whether it may replace one.
+    pub output: Option<PathBuf>,
+    pub force: bool,
+    /// Warnings are not said; errors are, once, at the end.
+    pub quiet: bool,
     /// Print clusters and the summary only.
     pub clusters_only: bool,
     /// Alerts held back at most before the oldest are judged (default [`HOLD_ALERTS`]).
@@ -81,6 +88,25 @@ pub struct ExplainConfig {
     pub collect: bool,
     /// Analysts' verdicts of earlier runs (`--feedback`).
     pub feedback: Option<PathBuf>,
+}
+
+impl ExplainConfig {
+    /// Every file and folder the run reads (not stdin), which its report must not replace.
+    pub fn read_paths(&self) -> Vec<PathBuf> {
+        let sig = &self.signatures;
+        self.inputs
+            .iter()
+            .chain(&self.pcaps)
+            .filter(|p| p.as_str() != "-")
+            .map(PathBuf::from)
+            .chain(sig.rules.iter().cloned())
+            .chain(sig.msg_maps.iter().cloned())
+            .chain(sig.classification.iter().cloned())
+            .chain(sig.reference.iter().cloned())
+            .chain(sig.vars.iter().cloned())
+            .chain(self.feedback.iter().cloned())
+            .collect()
+    }
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -204,7 +230,7 @@ pub fn run_collecting<W: Write>(
         books: &books,
         pcap: pcap.as_ref(),
         sigs: &sigs,
-        printer: Printer::new(cfg.format, out),
+        printer: Printer::new(cfg.format, out, &cfg.report),
         summary: Summary::default(),
         held: VecDeque::new(),
         held_bytes: 0,
@@ -261,7 +287,9 @@ pub fn run_collecting<W: Write>(
                     "fpx: {}",
                     crate::report::escape::terminal(&e.to_string())
                 );
-                ex.summary.errors.push((path.clone(), error_message(&e)));
+                ex.summary
+                    .errors
+                    .push((path.clone(), error_message(&e, path)));
             }
         }
     }
@@ -334,14 +362,39 @@ fn pcap_error_message(e: &crate::input::pcap::PcapError) -> String {
         .map_or(text.clone(), |(_, rest)| rest.to_string())
 }
 
-fn error_message(e: &ReadError) -> String {
+/// A read error without its path (the summary names the path beside it).
+fn error_message(e: &ReadError, path: &str) -> String {
     match e {
         ReadError::Io { source, .. } => source.to_string(),
         ReadError::Corrupt {
             location, message, ..
         } => format!("{location}: {message}"),
-        other => other.to_string(),
+        other => {
+            let text = other.to_string();
+            match text.strip_prefix(path).and_then(|t| t.strip_prefix(": ")) {
+                Some(rest) => rest.to_string(),
+                None => text,
+            }
+        }
     }
+}
+
+/// A skipped record's location and what was wrong, each said once: readers start their
+/// detail with the record's line ("line 3: ...") and JSON parse errors end with the place in
+/// the record ("at line 1 column 24"), which for a one-line record is a column of that line.
+fn plain_location(at: crate::model::Location, detail: &str) -> (String, &str) {
+    let mut loc = crate::input::LocationDisplay(at).to_string();
+    let mut d = detail
+        .strip_prefix(loc.as_str())
+        .and_then(|t| t.strip_prefix(": "))
+        .unwrap_or(detail);
+    if let Some((head, tail)) = d.rsplit_once(" at line 1 column ") {
+        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
+            loc.push_str(&format!(", column {tail}"));
+            d = head;
+        }
+    }
+    (loc, d)
 }
 
 /// An alert waiting to be judged.
@@ -938,15 +991,17 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
         let quiet = reason == SkipReason::SURROUNDING_TEXT || reason == SkipReason::BLANK;
         if !quiet && self.warnings_left > 0 {
             self.warnings_left -= 1;
-            let loc = crate::input::LocationDisplay(at.location);
+            let (loc, detail) = plain_location(at.location, detail.unwrap_or(""));
             let _ = writeln!(
                 self.warn,
                 "fpx: {}: {loc}: skipped ({}){}",
                 crate::report::escape::terminal(&at.path),
                 reason.as_str(),
-                detail
-                    .map(|d| format!(": {}", crate::report::escape::terminal(d)))
-                    .unwrap_or_default()
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", crate::report::escape::terminal(detail))
+                }
             );
             if self.warnings_left == 0 {
                 let _ = writeln!(self.warn, "fpx: further skipped records are only counted");

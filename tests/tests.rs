@@ -7,6 +7,7 @@ mod feedback;
 mod flood;
 mod hostile;
 mod judgement;
+mod manners;
 mod pcap_join;
 mod schema;
 mod signature;

@@ -124,6 +124,31 @@ impl Summary {
     }
 }
 
+/// How the text report is laid out.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// Every alert in input order, then the clusters (the per-alert report), instead of the
+    /// overview of root causes with identical alerts folded.
+    pub all: bool,
+    /// Columns the text report is wrapped at; `None`: not wrapped.
+    pub width: Option<usize>,
+    /// Rows of the reader's first screen, which the overview of root causes is fitted to.
+    pub rows: usize,
+    /// Colour verdicts and headings (ANSI), for a terminal.
+    pub color: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            all: false,
+            width: Some(100),
+            rows: 40,
+            color: false,
+        }
+    }
+}
+
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -138,9 +163,9 @@ pub enum Printer<W: Write> {
 }
 
 impl<W: Write> Printer<W> {
-    pub fn new(format: Format, out: W) -> Self {
+    pub fn new(format: Format, out: W, options: &ReportOptions) -> Self {
         match format {
-            Format::Text => Printer::Text(text::TextPrinter::new(out)),
+            Format::Text => Printer::Text(text::TextPrinter::new(out, options)),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
         }
     }

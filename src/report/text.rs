@@ -25,7 +25,7 @@ pub struct TextPrinter<W: Write> {
 }
 
 impl<W: Write> TextPrinter<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, _options: &super::ReportOptions) -> Self {
         TextPrinter {
             out: TerminalWriter::new(out),
             clusters_started: false,
