@@ -9,6 +9,7 @@ mod hostile;
 mod judgement;
 mod manners;
 mod pcap_join;
+mod report;
 mod schema;
 mod signature;
 mod snort3;

@@ -72,6 +72,10 @@ impl<W: std::io::Write> TerminalWriter<W> {
     pub fn new(inner: W) -> Self {
         TerminalWriter { inner }
     }
+
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
 }
 
 impl<W: std::io::Write> std::io::Write for TerminalWriter<W> {

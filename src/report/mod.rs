@@ -2,6 +2,7 @@
 
 pub mod escape;
 pub mod json;
+pub mod layout;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -158,14 +159,14 @@ pub enum Format {
 
 /// A reporter writing to `W`.
 pub enum Printer<W: Write> {
-    Text(text::TextPrinter<W>),
+    Text(Box<text::TextPrinter<W>>),
     Json(json::JsonPrinter<W>),
 }
 
 impl<W: Write> Printer<W> {
     pub fn new(format: Format, out: W, options: &ReportOptions) -> Self {
         match format {
-            Format::Text => Printer::Text(text::TextPrinter::new(out, options)),
+            Format::Text => Printer::Text(Box::new(text::TextPrinter::new(out, options))),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
         }
     }
