@@ -525,7 +525,7 @@ struct Explainer<'k, 'w, W: Write> {
     engine: Option<Engine>,
 }
 
-fn signature_info(k: &KnownSignature) -> SignatureInfo {
+pub(crate) fn signature_info(k: &KnownSignature) -> SignatureInfo {
     SignatureInfo {
         msg: Some(k.msg.clone()),
         rev: Some(k.rev),

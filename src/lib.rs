@@ -15,6 +15,7 @@ pub mod dissect;
 pub mod eval;
 pub mod evidence;
 pub mod explain;
+pub mod facts;
 pub mod flow;
 pub mod input;
 pub mod knowledge;

@@ -222,14 +222,40 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Facts => {
-            let mut out = io::stdout().lock();
-            for (k, doc) in fpx::evidence::KEYS.iter().chain(fpx::cluster::CLUSTER_KEYS) {
-                if writeln!(out, "{k:32} {doc}").is_err() {
-                    break;
+        Command::Facts(f) => {
+            let format = f.format;
+            let cfg = match f.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    say(&e);
+                    return ExitCode::from(2);
+                }
+            };
+            let Some(cfg) = cfg else {
+                let mut names = String::new();
+                for (k, doc) in fpx::evidence::KEYS.iter().chain(fpx::cluster::CLUSTER_KEYS) {
+                    names.push_str(&format!("{k:32} {doc}\n"));
+                }
+                return write_out(names.as_bytes());
+            };
+            match fpx::facts::run(&cfg) {
+                Err(e) => {
+                    say(&e);
+                    ExitCode::from(1)
+                }
+                Ok(answer) => {
+                    let text = match format {
+                        fpx::cli::FormatFlag::Text => answer.text(),
+                        fpx::cli::FormatFlag::Json => {
+                            let mut buf = Vec::new();
+                            let _ = fpx::report::json::to_line(&mut buf, &answer);
+                            buf.push(b'\n');
+                            String::from_utf8_lossy(&buf).into_owned()
+                        }
+                    };
+                    write_out(fpx::report::escape::terminal_lines(&text).as_bytes())
                 }
             }
-            ExitCode::SUCCESS
         }
     }
 }

@@ -3,6 +3,7 @@
 mod breadth;
 mod clusters;
 mod examples;
+mod facts;
 mod feedback;
 mod flood;
 mod hostile;

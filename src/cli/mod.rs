@@ -40,8 +40,11 @@ pub enum Command {
     /// Measure fpx on a labelled set (a label file of scenarios, see tests/eval/): accuracy,
     /// Brier score, ROC AUC, a reliability table, root causes named and the worst misses.
     Eval(EvalFlags),
-    /// List the facts that evidence rules can test and quote.
-    Facts,
+    /// What fpx knows of an address, a port, an address and port, or a signature, with the
+    /// sources: the facts an alert with them carries (224.0.0.252:5355, 1.11.68.22 --at
+    /// 2004-09-14, udp/8832, sid:2009099 --rules DIR). --names lists every fact evidence
+    /// rules can test.
+    Facts(FactsFlags),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(CompletionsFlags),
     /// Print the manual page (roff) on stdout: `fpx man | man -l -`.
@@ -49,6 +52,62 @@ pub enum Command {
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
     /// `parsed N rules (D disabled), E errors`; exits 1 when E > 0.
     Lint(LintFlags),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FactsFlags {
+    /// ADDR, ADDR:PORT, [V6]:PORT, PROTO/PORT, PROTO/ADDR:PORT or sid:[GID:]SID.
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "names",
+        conflicts_with = "names"
+    )]
+    pub query: Option<String>,
+    /// List the names of the facts that evidence rules can test and quote.
+    #[arg(long)]
+    pub names: bool,
+    /// The date to read the address registries at (YYYY-MM-DD): who held the address then.
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// IDS rule file or folder to look a sid up in; repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Directory whose knowledge files replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatFlag::Text)]
+    pub format: FormatFlag,
+}
+
+impl FactsFlags {
+    /// The validated query; `None` for `--names`.
+    pub fn into_config(self) -> Result<Option<crate::facts::FactsConfig>, String> {
+        let Some(q) = self.query else {
+            return Ok(None);
+        };
+        for p in &self.rules {
+            if !p.exists() {
+                return Err(format!(
+                    "--rules {}: no such file or directory",
+                    p.display()
+                ));
+            }
+        }
+        if let Some(d) = self.knowledge.as_ref().filter(|d| !d.is_dir()) {
+            return Err(format!("--knowledge {}: not a directory", d.display()));
+        }
+        Ok(Some(crate::facts::FactsConfig {
+            query: crate::facts::parse_query(&q)?,
+            at: self
+                .at
+                .as_deref()
+                .map(crate::facts::parse_date)
+                .transpose()?,
+            rules: self.rules,
+            knowledge_dir: self.knowledge,
+        }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
