@@ -163,3 +163,41 @@ fn width_and_colour_follow_the_flags_and_the_terminal() {
     assert!(coloured.contains("\x1b["), "{coloured}");
     assert!(!tty(true).contains("\x1b["), "NO_COLOR is respected");
 }
+
+#[test]
+fn markdown_has_the_same_structure_as_tables_and_sections() {
+    let ex = examples();
+    let out = run(&with_examples(&["explain", "--format", "md"], &ex));
+    assert!(out.starts_with("# fpx report\n"), "{out}");
+    assert!(out.contains("## Root causes, largest first"));
+    assert!(out
+        .contains("| # | records | verdict | p(fp) | signature | root cause | suggested change |"));
+    let rows = out
+        .lines()
+        .filter(|l| l.starts_with("| [") && l.contains("](#root-cause-"))
+        .count();
+    assert!(rows >= 3, "{out}");
+    for i in 1..=rows {
+        assert!(out.contains(&format!("<a id=\"root-cause-{i}\"></a>")));
+        assert!(out.contains(&format!("## Root cause {i}/{rows}: ")));
+    }
+    assert!(out.contains("### Alerts: "));
+    assert!(out.contains("| × "));
+    assert!(out.contains("### Example: alert "));
+    assert!(out.contains("```text\n"), "payload views are fenced");
+    assert!(out.contains("## Summary"));
+    // --all: every alert as a section.
+    let json = run(&with_examples(&["explain", "--format", "json"], &ex));
+    let n = json
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"alert\""))
+        .count();
+    let all = run(&with_examples(&["explain", "--format", "md", "--all"], &ex));
+    assert_eq!(
+        all.matches("\n## Alert ").count() + usize::from(all.starts_with("## Alert ")),
+        n
+    );
+    // suggest has no Markdown form.
+    let s = fpx(&["suggest", "--format", "md", &ex[0]], None);
+    assert_eq!(s.status.code(), Some(2));
+}

@@ -7,6 +7,7 @@ mod facts;
 mod feedback;
 mod flood;
 mod hostile;
+mod injection;
 mod judgement;
 mod manners;
 mod pcap_join;

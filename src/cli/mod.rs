@@ -233,6 +233,12 @@ pub struct SuggestFlags {
 
 impl SuggestFlags {
     pub fn into_config(self) -> Result<SuggestConfig, String> {
+        if !matches!(
+            self.explain.format,
+            ReportFormatFlag::Text | ReportFormatFlag::Json
+        ) {
+            return Err("suggest writes --format text or json".into());
+        }
         for p in &self.thresholds {
             if !p.is_file() {
                 return Err(format!("--threshold {}: not a file", p.display()));
@@ -252,8 +258,8 @@ pub struct ExplainFlags {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatFlag::Text)]
-    pub format: FormatFlag,
+    #[arg(long, value_enum, default_value_t = ReportFormatFlag::Text)]
+    pub format: ReportFormatFlag,
     /// Skip format detection and read every input as this format.
     #[arg(long, value_name = "FORMAT", value_parser = input_format_parser())]
     pub input_format: Option<InputFormat>,
@@ -355,6 +361,15 @@ impl EngineFlag {
 pub enum FormatFlag {
     Text,
     Json,
+}
+
+/// The formats of `explain`: the shared ones, and Markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatFlag {
+    Text,
+    Json,
+    /// Markdown: sections and tables to paste into a ticket or a wiki.
+    Md,
 }
 
 /// The input formats as clap's possible values, so that `--help` and completions list them.
@@ -475,8 +490,9 @@ impl ExplainFlags {
                 format: self.input_format,
             },
             format: match self.format {
-                FormatFlag::Text => Format::Text,
-                FormatFlag::Json => Format::Json,
+                ReportFormatFlag::Text => Format::Text,
+                ReportFormatFlag::Json => Format::Json,
+                ReportFormatFlag::Md => Format::Markdown,
             },
             knowledge_dir: self.knowledge,
             evidence_dir: self.evidence_rules,

@@ -3,6 +3,8 @@
 pub mod escape;
 pub mod json;
 pub mod layout;
+pub mod markdown;
+pub mod overview;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -155,12 +157,14 @@ impl Default for ReportOptions {
 pub enum Format {
     Text,
     Json,
+    Markdown,
 }
 
 /// A reporter writing to `W`.
 pub enum Printer<W: Write> {
     Text(Box<text::TextPrinter<W>>),
     Json(json::JsonPrinter<W>),
+    Markdown(Box<markdown::MarkdownPrinter<W>>),
 }
 
 impl<W: Write> Printer<W> {
@@ -168,6 +172,9 @@ impl<W: Write> Printer<W> {
         match format {
             Format::Text => Printer::Text(Box::new(text::TextPrinter::new(out, options))),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
+            Format::Markdown => {
+                Printer::Markdown(Box::new(markdown::MarkdownPrinter::new(out, options)))
+            }
         }
     }
 
@@ -175,6 +182,7 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.alert(e),
             Printer::Json(p) => p.alert(e),
+            Printer::Markdown(p) => p.alert(e),
         }
     }
 
@@ -182,6 +190,7 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.cluster(c),
             Printer::Json(p) => p.cluster(c),
+            Printer::Markdown(p) => p.cluster(c),
         }
     }
 
@@ -189,6 +198,7 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.summary(s),
             Printer::Json(p) => p.summary(s),
+            Printer::Markdown(p) => p.summary(s),
         }
     }
 }

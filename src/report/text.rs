@@ -15,10 +15,9 @@ use crate::signature::context::describe_range;
 use crate::signature::RuleAnalysis;
 use crate::suggest::{Change, Suggestion};
 
-use std::collections::{HashMap, HashSet};
-
 use super::escape::{terminal, TerminalWriter};
 use super::layout::{self, truncate, Layout};
+use super::overview::{plural, span, Fold, Overview, Ranked};
 use super::{Explained, ReportOptions, Summary};
 use crate::cluster::ClusterReport;
 
@@ -26,14 +25,6 @@ use crate::cluster::ClusterReport;
 /// 24 rows (384 bytes) cover headers of the common protocols without flooding the terminal.
 const MAX_PAYLOAD_ROWS: usize = 24;
 const ROW: usize = 16;
-
-/// Groups of identical alerts kept at most; alerts beyond are counted per cluster only. A
-/// group costs about 200 bytes and a few source addresses, so the cap holds about 20 MiB
-/// whatever the input's size.
-pub const MAX_FOLDS: usize = 100_000;
-
-/// Distinct sources a group of identical alerts remembers (beyond, it says "N+ sources").
-pub const MAX_FOLD_SOURCES: usize = 64;
 
 /// Groups of identical alerts listed per root cause; the rest are summed up in one line
 /// (`--all` prints them all).
@@ -47,63 +38,11 @@ pub struct TextPrinter<W: Write> {
     overview: Option<Overview>,
 }
 
-/// What the overview keeps of the alerts and clusters until the report is written.
-#[derive(Default)]
-struct Overview {
-    folds: HashMap<FoldKey, Fold>,
-    /// Alerts beyond [`MAX_FOLDS`], per cluster id as the alert knew it.
-    unfolded: HashMap<Option<String>, u64>,
-    /// One example per cluster id as the alerts knew it.
-    examples: HashMap<Option<String>, Example>,
-    clusters: Vec<ClusterEntry>,
-}
-
-/// What makes alerts identical for the overview: their cluster, signature, destination,
-/// protocol and verdict (sources and times vary within a group).
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct FoldKey {
-    cluster: Option<String>,
-    signature: String,
-    dest: String,
-    proto: String,
-    verdict: &'static str,
-}
-
-struct Fold {
-    count: u64,
-    first_index: u64,
-    first: Option<i64>,
-    last: Option<i64>,
-    sources: HashSet<String>,
-    more_sources: bool,
-    p_min: f64,
-    p_max: f64,
-    msg: String,
-}
-
-/// A member alert printed in full, and its root cause in words.
-struct Example {
-    index: u64,
-    has_payload: bool,
-    cause: Option<String>,
-    text: Vec<u8>,
-}
-
-/// A cluster as the overview ranks and prints it.
-struct ClusterEntry {
-    id: String,
-    merged: Vec<String>,
-    members: u64,
-    seq: u64,
-    records: &'static str,
-    verdict: &'static str,
-    fp_probability: f64,
-    label: String,
-    /// The root cause, unless it is the members' evidence (then a member's says more).
-    cause: Option<String>,
-    undecided: Option<String>,
-    action: Option<String>,
-    text: Vec<u8>,
+/// An alert explained in full, as the text report writes it (escaped).
+fn render_alert(e: &Explained<'_, '_>) -> io::Result<Vec<u8>> {
+    let mut text = TerminalWriter::new(Vec::new());
+    write_alert(&mut text, e)?;
+    Ok(text.into_inner())
 }
 
 impl<W: Write> TextPrinter<W> {
@@ -117,15 +56,18 @@ impl<W: Write> TextPrinter<W> {
     }
 
     pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
-        let Some(ov) = self.overview.as_mut() else {
-            return write_alert(&mut self.out, e);
-        };
-        ov.add_alert(e)
+        match self.overview.as_mut() {
+            Some(ov) => ov.add_alert(e, &render_alert),
+            None => write_alert(&mut self.out, e),
+        }
     }
 
     pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
         if let Some(ov) = self.overview.as_mut() {
-            return ov.add_cluster(r);
+            let mut text = TerminalWriter::new(Vec::new());
+            write_cluster(&mut text, r)?;
+            ov.add_cluster(r, text.into_inner());
+            return Ok(());
         }
         if !self.clusters_started {
             self.clusters_started = true;
@@ -136,370 +78,134 @@ impl<W: Write> TextPrinter<W> {
 
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         if let Some(ov) = self.overview.take() {
-            ov.write(&mut self.out, s, &self.options)?;
+            write_overview(&mut self.out, ov.rank(), s, &self.options)?;
         }
         write_summary(&mut self.out, s)?;
         self.out.flush()
     }
 }
 
-impl Overview {
-    fn add_alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
-        let a = e.alert;
-        let cluster = e.cluster.map(|c| c.cluster.id.clone());
-        let proto = a
-            .proto
-            .map(|p| p.to_string())
-            .or_else(|| a.proto_text.as_ref().map(|p| terminal(p).into_owned()))
-            .unwrap_or_else(|| "?".into());
-        let key = FoldKey {
-            cluster: cluster.clone(),
-            signature: a.signature_id(),
-            dest: endpoint(&a.dest.host.to_string(), a.dest.port),
-            proto,
-            verdict: e.score.verdict.as_str(),
-        };
-        let p = e.score.fp_probability;
-        let t = a.timestamp.unix_micros;
-        let full = self.folds.len() >= MAX_FOLDS;
-        match self.folds.get_mut(&key) {
-            Some(f) => {
-                f.count += 1;
-                f.first = min_opt(f.first, t);
-                f.last = max_opt(f.last, t);
-                f.p_min = f.p_min.min(p);
-                f.p_max = f.p_max.max(p);
-                let src = a.src.host.to_string();
-                if f.sources.len() < MAX_FOLD_SOURCES {
-                    f.sources.insert(src);
-                } else if !f.sources.contains(&src) {
-                    f.more_sources = true;
-                }
-            }
-            None if full => *self.unfolded.entry(cluster.clone()).or_default() += 1,
-            None => {
-                self.folds.insert(
-                    key,
-                    Fold {
-                        count: 1,
-                        first_index: e.index,
-                        first: t,
-                        last: t,
-                        sources: HashSet::from([a.src.host.to_string()]),
-                        more_sources: false,
-                        p_min: p,
-                        p_max: p,
-                        msg: a.msg.as_deref().unwrap_or("(no message)").to_string(),
-                    },
-                );
-            }
+/// The header with the counts by verdict, then the root causes ranked, as many as the first
+/// screen holds, then each root cause with its alerts folded and one example.
+fn write_overview<W: Write>(
+    o: &mut W,
+    ranked: Ranked,
+    s: &Summary,
+    opt: &ReportOptions,
+) -> io::Result<()> {
+    let width = opt.width.unwrap_or(usize::MAX);
+    let causes = &ranked.causes;
+    let verdicts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let mut header = vec![format!(
+        "fpx: {} alerts, {} root causes{}",
+        s.alerts,
+        causes.len(),
+        if s.context_events > 0 {
+            format!(", {} context events", s.context_events)
+        } else {
+            String::new()
         }
-        // The first member becomes the example, or the first with a payload to show.
-        let has_payload = a.payload.as_deref().is_some_and(|p| !p.is_empty());
-        let replace = match self.examples.get(&cluster) {
-            None => true,
-            Some(ex) => !ex.has_payload && has_payload,
+    )];
+    if !verdicts.is_empty() {
+        header.push(format!("verdicts: {}", verdicts.join(" · ")));
+    }
+    let skipped: u64 = s.skipped.values().sum();
+    if skipped > 0 || !s.errors.is_empty() {
+        header.push(format!(
+            "{skipped} records skipped, {} inputs with errors (see the summary at the end)",
+            s.errors.len()
+        ));
+    }
+    for h in &header {
+        writeln!(o, "{}", truncate(h, width))?;
+    }
+    writeln!(o)?;
+    if !causes.is_empty() {
+        writeln!(o, "root causes, largest first:")?;
+        // Two lines each, within the rows the header, title and closing lines leave.
+        let used = header.len() + 4;
+        let room = opt.rows.saturating_sub(used + 1) / 2;
+        let shown = if room >= causes.len() {
+            causes.len()
+        } else {
+            room.max(3).min(causes.len())
         };
-        if replace {
-            let mut text = TerminalWriter::new(Vec::new());
-            write_alert(&mut text, e)?;
-            self.examples.insert(
-                cluster,
-                Example {
-                    index: e.index,
-                    has_payload,
-                    cause: e
-                        .score
-                        .root_cause
-                        .and_then(|i| e.evidence.get(i))
-                        .map(|ev| ev.cause.clone()),
-                    text: text.into_inner(),
+        for (i, c) in causes.iter().take(shown).enumerate() {
+            let first = format!(
+                "{:>3}. {:>6} {:<6} {:<14} p(fp) {:.2}  {}",
+                i + 1,
+                c.members,
+                if c.members == 1 {
+                    c.records.trim_end_matches('s')
+                } else {
+                    c.records
                 },
+                c.verdict,
+                c.fp_probability,
+                terminal(&c.label)
             );
-        }
-        Ok(())
-    }
-
-    fn add_cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
-        let mut text = TerminalWriter::new(Vec::new());
-        write_cluster(&mut text, r)?;
-        let c = &r.cluster;
-        let cause = r
-            .score
-            .root_cause
-            .and_then(|i| r.evidence.get(i))
-            .filter(|e| e.id != crate::cluster::MEMBERS_EVIDENCE)
-            .map(|e| e.cause.clone());
-        self.clusters.push(ClusterEntry {
-            id: c.id.clone(),
-            merged: c.merged.clone(),
-            members: c.members,
-            seq: c.seq,
-            records: if c.key.records == crate::state::RecordKind::IdsAlert {
-                "alerts"
-            } else {
-                "events"
-            },
-            verdict: r.score.verdict.as_str(),
-            fp_probability: r.score.fp_probability,
-            label: c.key.label.clone(),
-            cause,
-            undecided: r.score.undecided.clone(),
-            action: r.suggestions.first().map(|s| action(s, r.engine)),
-            text: text.into_inner(),
-        });
-        Ok(())
-    }
-
-    /// The overview, then each root cause with its alerts folded and one example.
-    fn write<W: Write>(mut self, o: &mut W, s: &Summary, opt: &ReportOptions) -> io::Result<()> {
-        self.clusters
-            .sort_by(|a, b| b.members.cmp(&a.members).then(a.seq.cmp(&b.seq)));
-        // Each id an alert may carry (its cluster's, or one merged into it) → rank.
-        let mut rank: HashMap<&str, usize> = HashMap::new();
-        for (i, c) in self.clusters.iter().enumerate() {
-            rank.insert(&c.id, i);
-            for m in &c.merged {
-                rank.insert(m, i);
-            }
-        }
-        let slot = |id: &Option<String>| id.as_deref().and_then(|i| rank.get(i).copied());
-        // Folds per rank (None: alerts in no cluster), identical keys of merged ids joined.
-        let mut folds: Vec<Vec<(FoldKey, Fold)>> = Vec::new();
-        folds.resize_with(self.clusters.len() + 1, Vec::new);
-        for (k, f) in self.folds.drain() {
-            let r = slot(&k.cluster).unwrap_or(self.clusters.len());
-            let list = &mut folds[r];
-            let same = |(o, _): &(FoldKey, Fold)| {
-                o.signature == k.signature
-                    && o.dest == k.dest
-                    && o.proto == k.proto
-                    && o.verdict == k.verdict
-            };
-            match list.iter_mut().find(|e| same(e)) {
-                Some((_, g)) => g.join(f),
-                None => list.push((k, f)),
-            }
-        }
-        for list in &mut folds {
-            list.sort_by(|(_, a), (_, b)| {
-                b.count
-                    .cmp(&a.count)
-                    .then(a.first_index.cmp(&b.first_index))
-            });
-        }
-        let mut unfolded = vec![0u64; self.clusters.len() + 1];
-        for (id, n) in &self.unfolded {
-            unfolded[slot(id).unwrap_or(self.clusters.len())] += n;
-        }
-        let mut examples: Vec<Option<Example>> = Vec::new();
-        examples.resize_with(self.clusters.len() + 1, || None);
-        for (id, ex) in self.examples.drain() {
-            let r = slot(&id).unwrap_or(self.clusters.len());
-            let better = match &examples[r] {
-                None => true,
-                Some(old) => {
-                    (ex.has_payload, std::cmp::Reverse(ex.index))
-                        > (old.has_payload, std::cmp::Reverse(old.index))
+            // The cause and the change share the line; the change keeps up to half.
+            let room = width.saturating_sub(7);
+            let second = match &c.action {
+                Some(a) => {
+                    let a = truncate(&terminal(a), (room / 2).max(20));
+                    let cause = truncate(
+                        &terminal(&c.cause),
+                        room.saturating_sub(layout::columns(&a) + 3).max(20),
+                    );
+                    format!("       {cause} → {a}")
                 }
+                None => format!("       {}", terminal(&c.cause)),
             };
-            if better {
-                examples[r] = Some(ex);
-            }
+            writeln!(o, "{}", truncate(&first, width))?;
+            writeln!(o, "{}", truncate(&second, width))?;
         }
-
-        let width = opt.width.unwrap_or(usize::MAX);
-        // The header: the counts by verdict.
-        let verdicts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        let mut header = vec![format!(
-            "fpx: {} alerts, {} root causes{}",
-            s.alerts,
-            self.clusters.len(),
-            if s.context_events > 0 {
-                format!(", {} context events", s.context_events)
-            } else {
-                String::new()
-            }
-        )];
-        if !verdicts.is_empty() {
-            header.push(format!("verdicts: {}", verdicts.join(" · ")));
+        if shown < causes.len() {
+            let rest = &causes[shown..];
+            let n: u64 = rest.iter().map(|c| c.members).sum();
+            let line = format!(
+                "     … {} more root causes ({n} records), each below",
+                rest.len()
+            );
+            writeln!(o, "{}", truncate(&line, width))?;
         }
-        let skipped: u64 = s.skipped.values().sum();
-        if skipped > 0 || !s.errors.is_empty() {
-            header.push(format!(
-                "{skipped} records skipped, {} inputs with errors (see the summary at the end)",
-                s.errors.len()
-            ));
-        }
-        for h in &header {
-            writeln!(o, "{}", truncate(h, width))?;
-        }
+        let below = "below: each root cause with its alerts folded and one example; --all prints every alert";
+        writeln!(o, "{}", truncate(below, width))?;
         writeln!(o)?;
-        // The root causes, two lines each, as many as the first screen holds.
-        if !self.clusters.is_empty() {
-            writeln!(o, "root causes, largest first:")?;
-            let used = header.len() + 4;
-            let room = opt.rows.saturating_sub(used + 1) / 2;
-            let shown = if room >= self.clusters.len() {
-                self.clusters.len()
-            } else {
-                room.max(3).min(self.clusters.len())
-            };
-            for (i, c) in self.clusters.iter().take(shown).enumerate() {
-                let cause = c
-                    .cause
-                    .clone()
-                    .or_else(|| examples[i].as_ref().and_then(|e| e.cause.clone()))
-                    .or_else(|| c.undecided.as_ref().map(|u| format!("open: {u}")))
-                    .unwrap_or_else(|| "no evidence rule applied".into());
-                let first = format!(
-                    "{:>3}. {:>6} {:<6} {:<14} p(fp) {:.2}  {}",
-                    i + 1,
-                    c.members,
-                    if c.members == 1 {
-                        c.records.trim_end_matches('s')
-                    } else {
-                        c.records
-                    },
-                    c.verdict,
-                    c.fp_probability,
-                    terminal(&c.label)
-                );
-                // The cause and the change share the line; the change keeps up to half.
-                let room = width.saturating_sub(7);
-                let second = match &c.action {
-                    Some(a) => {
-                        let a = truncate(&terminal(a), (room / 2).max(20));
-                        let cause = truncate(
-                            &terminal(&cause),
-                            room.saturating_sub(layout::columns(&a) + 3).max(20),
-                        );
-                        format!("       {cause} → {a}")
-                    }
-                    None => format!("       {}", terminal(&cause)),
-                };
-                writeln!(o, "{}", truncate(&first, width))?;
-                writeln!(o, "{}", truncate(&second, width))?;
-            }
-            if shown < self.clusters.len() {
-                let rest = &self.clusters[shown..];
-                let n: u64 = rest.iter().map(|c| c.members).sum();
-                writeln!(
-                    o,
-                    "{}",
-                    truncate(
-                        &format!(
-                            "     … {} more root causes ({n} records), each below",
-                            rest.len()
-                        ),
-                        width
-                    )
-                )?;
-            }
-            writeln!(
-                o,
-                "{}",
-                truncate(
-                    "below: each root cause with its alerts folded and one example; --all prints every alert",
-                    width
-                )
-            )?;
-            writeln!(o)?;
-        }
-        // Each root cause: its cluster, its alerts folded, one example.
-        let total = self.clusters.len();
-        for (i, c) in self.clusters.iter().enumerate() {
-            writeln!(o, "══ root cause {}/{total} ══", i + 1)?;
-            o.write_all(&c.text)?;
-            write_folds(o, &folds[i], unfolded[i], false)?;
-            if let Some(ex) = &examples[i] {
-                writeln!(o, "   example, alert {}:", ex.index)?;
-                o.write_all(&ex.text)?;
-            }
-        }
-        let loose = total;
-        if !folds[loose].is_empty() || unfolded[loose] > 0 {
-            writeln!(o, "══ alerts in no root-cause cluster ══")?;
-            write_folds(o, &folds[loose], unfolded[loose], true)?;
-            if let Some(ex) = &examples[loose] {
-                writeln!(o, "   example, alert {}:", ex.index)?;
-                o.write_all(&ex.text)?;
-            }
-        }
-        Ok(())
     }
-}
-
-impl Fold {
-    fn join(&mut self, o: Fold) {
-        self.count += o.count;
-        self.first_index = self.first_index.min(o.first_index);
-        self.first = min_opt(self.first, o.first);
-        self.last = max_opt(self.last, o.last);
-        self.p_min = self.p_min.min(o.p_min);
-        self.p_max = self.p_max.max(o.p_max);
-        self.more_sources |= o.more_sources;
-        for s in o.sources {
-            if self.sources.len() < MAX_FOLD_SOURCES {
-                self.sources.insert(s);
-            } else if !self.sources.contains(&s) {
-                self.more_sources = true;
-            }
+    let total = causes.len();
+    for (i, c) in causes.iter().enumerate() {
+        writeln!(o, "══ root cause {}/{total} ══", i + 1)?;
+        o.write_all(&c.rendered)?;
+        write_folds(o, &c.folds, c.unfolded, false)?;
+        if let Some(ex) = &c.example {
+            writeln!(o, "   example, alert {}:", ex.index)?;
+            o.write_all(&ex.rendered)?;
         }
     }
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-/// A time as `2011-11-12 23:35`.
-fn minute(micros: i64) -> String {
-    let t = crate::model::time::Rfc3339(micros).to_string();
-    t.get(..16).unwrap_or(&t).replace('T', " ")
-}
-
-/// A span of time, the end without what it shares with the start: `2011-11-12 23:35 →
-/// 11-13 17:26`, `2011-11-12 23:35 → 23:50`.
-pub fn span(first: Option<i64>, last: Option<i64>) -> String {
-    match (first, last) {
-        (Some(a), Some(b)) if minute(a) != minute(b) => {
-            let (x, y) = (minute(a), minute(b));
-            let end = if x.get(..10) == y.get(..10) {
-                y.get(11..).unwrap_or(&y).to_string()
-            } else if x.get(..4) == y.get(..4) {
-                y.get(5..).unwrap_or(&y).to_string()
-            } else {
-                y
-            };
-            format!("{x} → {end}")
+    let loose = &ranked.loose;
+    if !loose.folds.is_empty() || loose.unfolded > 0 {
+        writeln!(o, "══ alerts in no root-cause cluster ══")?;
+        write_folds(o, &loose.folds, loose.unfolded, true)?;
+        if let Some(ex) = &loose.example {
+            writeln!(o, "   example, alert {}:", ex.index)?;
+            o.write_all(&ex.rendered)?;
         }
-        (Some(a), _) => minute(a),
-        _ => "time unknown".into(),
     }
+    Ok(())
 }
 
 /// The groups of identical alerts of one root cause, largest first.
 fn write_folds<W: Write>(
     o: &mut W,
-    folds: &[(FoldKey, Fold)],
+    folds: &[Fold],
     unfolded: u64,
     with_signature: bool,
 ) -> io::Result<()> {
     if folds.is_empty() && unfolded == 0 {
         return Ok(());
     }
-    let alerts: u64 = folds.iter().map(|(_, f)| f.count).sum::<u64>() + unfolded;
+    let alerts: u64 = folds.iter().map(|f| f.count).sum::<u64>() + unfolded;
     writeln!(
         o,
         "   {alerts} {} in {} {} of identical alerts (signature, destination, verdict):",
@@ -507,41 +213,28 @@ fn write_folds<W: Write>(
         folds.len(),
         plural(folds.len() as u64, "group", "groups")
     )?;
-    for (k, f) in folds.iter().take(SHOWN_FOLDS) {
-        let sources = if f.sources.len() == 1 && !f.more_sources {
-            f.sources.iter().next().cloned().unwrap_or_default()
-        } else {
-            format!(
-                "{}{} sources",
-                f.sources.len(),
-                if f.more_sources { "+" } else { "" }
-            )
-        };
-        let p = if f.p_max - f.p_min < 0.005 {
-            format!("{:.2}", f.p_min)
-        } else {
-            format!("{:.2}–{:.2}", f.p_min, f.p_max)
-        };
+    for f in folds.iter().take(SHOWN_FOLDS) {
         let sig = if with_signature {
-            format!(" [{}] {}", k.signature, terminal(&f.msg))
+            format!(" [{}] {}", f.signature, terminal(&f.msg))
         } else {
             String::new()
         };
         writeln!(
             o,
-            "     × {}, {}, {} → {} {} · {} {p} · first alert {}{sig}",
+            "     × {}, {}, {} → {} {} · {} {} · first alert {}{sig}",
             f.count,
             span(f.first, f.last),
-            terminal(&sources),
-            k.dest,
-            k.proto,
-            k.verdict,
+            terminal(&f.sources()),
+            terminal(&f.dest),
+            terminal(&f.proto),
+            f.verdict,
+            f.p(),
             f.first_index
         )?;
     }
     if folds.len() > SHOWN_FOLDS {
         let rest = &folds[SHOWN_FOLDS..];
-        let n: u64 = rest.iter().map(|(_, f)| f.count).sum();
+        let n: u64 = rest.iter().map(|f| f.count).sum();
         writeln!(
             o,
             "     … {} more groups ({n} alerts); --all prints every alert",
@@ -551,55 +244,11 @@ fn write_folds<W: Write>(
     if unfolded > 0 {
         writeln!(
             o,
-            "     … {unfolded} alerts beyond the {MAX_FOLDS} groups kept; --all prints every alert"
+            "     … {unfolded} alerts beyond the {} groups kept; --all prints every alert",
+            super::overview::MAX_FOLDS
         )?;
     }
     Ok(())
-}
-
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
-
-/// A suggestion in a few words for the overview: what to do, and to what (the lines are in
-/// the root cause's section).
-fn action(s: &Suggestion, _engine: Engine) -> String {
-    let scope = |sc: &crate::suggest::Scope| match sc.track {
-        Some(crate::suggest::Track::BySrc) => format!(" from {}", sc.addr_text()),
-        Some(crate::suggest::Track::ByDst) => format!(" to {}", sc.addr_text()),
-        Some(crate::suggest::Track::ByEither) => format!(" to or from {}", sc.addr_text()),
-        None => String::new(),
-    };
-    match &s.change {
-        Change::Investigate { checks } => match checks.first() {
-            Some(c) => format!("investigate {c}"),
-            None => "investigate".into(),
-        },
-        Change::Suppress {
-            gid,
-            sid,
-            scope: sc,
-        } => format!("suppress {gid}:{sid}{}", scope(sc)),
-        Change::Limit {
-            gid,
-            sid,
-            track,
-            count,
-            seconds,
-        } => format!(
-            "limit {gid}:{sid} to {count} per {seconds} s {}",
-            track.as_str()
-        ),
-        Change::Modify { gid, sid, .. } => format!("modify rule {gid}:{sid}"),
-        Change::Tighten { gid, sid, .. } => format!("tighten rule {gid}:{sid}"),
-        Change::Update { gid, sid, rev, .. } => format!("update {gid}:{sid} to rev {rev}"),
-        Change::Disable { gid, sid } => format!("disable {gid}:{sid}"),
-        Change::Variable { name, to, .. } => format!("set {name} to {to}"),
-    }
 }
 
 fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
@@ -725,7 +374,11 @@ fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
     writeln!(o)
 }
 
-fn rule_view<W: Write>(o: &mut W, e: &Explained<'_, '_>, ra: &RuleAnalysis) -> io::Result<()> {
+pub(super) fn rule_view<W: Write>(
+    o: &mut W,
+    e: &Explained<'_, '_>,
+    ra: &RuleAnalysis,
+) -> io::Result<()> {
     let d = e.dissection;
     let payload = e.alert.payload.as_deref();
     writeln!(
@@ -775,7 +428,7 @@ fn rule_view<W: Write>(o: &mut W, e: &Explained<'_, '_>, ra: &RuleAnalysis) -> i
     Ok(())
 }
 
-fn payload_view<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
+pub(super) fn payload_view<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
     let Some(p) = e.alert.payload.as_deref() else {
         return writeln!(o, "   payload: not available");
     };
