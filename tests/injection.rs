@@ -211,3 +211,49 @@ fn markdown_escapes_markup_links_tables_and_controls() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn html_escapes_markup_attributes_and_controls() {
+    let dir = scratch("html");
+    let (file, rules) = inputs(&dir);
+    let (f, r) = (file.to_str().unwrap(), rules.to_str().unwrap());
+    let handler = regex::Regex::new(r"<[a-z][^>]*\son[a-z]+\s*=").unwrap();
+    for extra in [&[][..], &["--rules", r], &["--all", "--rules", r]] {
+        let page = dir.join("report.html");
+        let p = page.to_str().unwrap();
+        let mut args = vec!["explain", "--format", "html", "-o", p, "--force"];
+        args.extend_from_slice(extra);
+        args.push(f);
+        let (out, _) = run(&args);
+        assert!(out.is_empty());
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.contains("evil"), "{extra:?}");
+        assert_eq!(raw_control(&html), None, "{extra:?}");
+        let lower = html.to_ascii_lowercase();
+        // fpx's page has no script, image, link or handler of its own: any is injected.
+        for needle in ["<script", "<img", "<link", "<iframe", "<!-- hidden"] {
+            assert!(!lower.contains(needle), "{extra:?}: {needle} in the page");
+        }
+        assert!(
+            !handler.is_match(&lower),
+            "{extra:?}: an event handler attribute"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{extra:?}: shown, escaped");
+        assert!(
+            html.contains("&quot;&gt;&lt;img"),
+            "{extra:?}: quotes escaped"
+        );
+        // Only references that are http(s) URLs become links, and only as plain links.
+        for (i, _) in lower.match_indices("href=\"") {
+            let v = &lower[i + 6..];
+            assert!(
+                v.starts_with('#') || v.starts_with("http:") || v.starts_with("https:"),
+                "{extra:?}: {}",
+                &v[..v.len().min(60)]
+            );
+        }
+        assert!(html
+            .contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -201,3 +201,49 @@ fn markdown_has_the_same_structure_as_tables_and_sections() {
     let s = fpx(&["suggest", "--format", "md", &ex[0]], None);
     assert_eq!(s.status.code(), Some(2));
 }
+
+#[test]
+fn html_is_one_page_with_charts_drill_down_and_a_marked_hex_dump() {
+    let ex = examples();
+    let dir = std::env::temp_dir().join(format!("fpx-report-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("report.html");
+    let rules = crate::util::root().join("tests/fixtures/rules");
+    let mut args = vec![
+        "explain",
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ];
+    args.extend(ex.iter().map(String::as_str));
+    let out = fpx(&args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for id in [
+        "chart-time",
+        "chart-signatures",
+        "chart-clusters",
+        "chart-p",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(html.matches("<details class=\"cause\"").count() >= 3);
+    assert!(html.contains("<table class=\"folds\">"));
+    assert!(
+        html.contains("class=\"b f m\" title=\"byte 0: transaction ID"),
+        "marked byte with its field"
+    );
+    assert!(html.contains("<mark title=\"matched by the replay\">"));
+    assert!(html.contains("<a href=\"http:&#x2f;&#x2f;doc.emergingthreats.net&#x2f;2009099\" rel=\"noreferrer noopener\">"));
+    assert!(!html.contains("<script"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -370,6 +370,8 @@ pub enum ReportFormatFlag {
     Json,
     /// Markdown: sections and tables to paste into a ticket or a wiki.
     Md,
+    /// One self-contained HTML page with charts (use with -o report.html).
+    Html,
 }
 
 /// The input formats as clap's possible values, so that `--help` and completions list them.
@@ -493,6 +495,7 @@ impl ExplainFlags {
                 ReportFormatFlag::Text => Format::Text,
                 ReportFormatFlag::Json => Format::Json,
                 ReportFormatFlag::Md => Format::Markdown,
+                ReportFormatFlag::Html => Format::Html,
             },
             knowledge_dir: self.knowledge,
             evidence_dir: self.evidence_rules,

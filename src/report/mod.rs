@@ -1,6 +1,8 @@
 //! Reporters: one per output format, each in its own file, behind one enum.
 
+pub mod charts;
 pub mod escape;
+pub mod html;
 pub mod json;
 pub mod layout;
 pub mod markdown;
@@ -158,6 +160,7 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    Html,
 }
 
 /// A reporter writing to `W`.
@@ -165,6 +168,7 @@ pub enum Printer<W: Write> {
     Text(Box<text::TextPrinter<W>>),
     Json(json::JsonPrinter<W>),
     Markdown(Box<markdown::MarkdownPrinter<W>>),
+    Html(Box<html::HtmlPrinter<W>>),
 }
 
 impl<W: Write> Printer<W> {
@@ -175,6 +179,7 @@ impl<W: Write> Printer<W> {
             Format::Markdown => {
                 Printer::Markdown(Box::new(markdown::MarkdownPrinter::new(out, options)))
             }
+            Format::Html => Printer::Html(Box::new(html::HtmlPrinter::new(out, options))),
         }
     }
 
@@ -183,6 +188,7 @@ impl<W: Write> Printer<W> {
             Printer::Text(p) => p.alert(e),
             Printer::Json(p) => p.alert(e),
             Printer::Markdown(p) => p.alert(e),
+            Printer::Html(p) => p.alert(e),
         }
     }
 
@@ -191,6 +197,7 @@ impl<W: Write> Printer<W> {
             Printer::Text(p) => p.cluster(c),
             Printer::Json(p) => p.cluster(c),
             Printer::Markdown(p) => p.cluster(c),
+            Printer::Html(p) => p.cluster(c),
         }
     }
 
@@ -199,6 +206,7 @@ impl<W: Write> Printer<W> {
             Printer::Text(p) => p.summary(s),
             Printer::Json(p) => p.summary(s),
             Printer::Markdown(p) => p.summary(s),
+            Printer::Html(p) => p.summary(s),
         }
     }
 }

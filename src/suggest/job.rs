@@ -284,8 +284,8 @@ pub fn run<W: Write>(
         summary: &summary,
     };
     let written = match cfg.explain.format {
-        // `fpx suggest --format md` is refused when the flags are read.
-        Format::Text | Format::Markdown => {
+        // `fpx suggest --format md|html` is refused when the flags are read.
+        Format::Text | Format::Markdown | Format::Html => {
             report.text(crate::report::escape::TerminalWriter::new(out))
         }
         Format::Json => report.json(out),
