@@ -867,6 +867,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             context: j.context.as_ref(),
             provisional,
             engine: self.engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
+            knowledge: self.kb,
         };
         self.printer.alert(&e)
     }

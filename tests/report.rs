@@ -247,3 +247,59 @@ fn html_is_one_page_with_charts_drill_down_and_a_marked_hex_dump() {
     assert!(!html.contains("<script"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11: `--teach` on seed 003 explains NAT and ephemeral ports and content matching
+/// with their references, and lists the next checks with commands to run.
+#[test]
+fn teach_explains_the_facts_and_lists_runnable_checks() {
+    let out = run(&[
+        "explain",
+        "--teach",
+        &example("seed003-mstream-gif.full.txt"),
+    ]);
+    assert!(out.contains("learn: Ephemeral ports and NAT"), "{out}");
+    assert!(out.contains("RFC 6335, Section 6"));
+    assert!(out.contains("learn: How a content match works"));
+    assert!(out.contains("Payload Detection Rule Options"));
+    assert!(out.contains("what would make it a true positive, and how to check:"));
+    // Commands are filled in with the ports, on one line each to paste; the sanitised
+    // hosts (a.b.c.d) keep their placeholders.
+    let cmds: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("$ "))
+        .collect();
+    assert!(
+        cmds.iter().any(|c| c
+            .starts_with("tshark -r CAPTURE.pcap -Y 'ip.dst == DEST_IP && tcp.dstport == 12754")),
+        "{cmds:?}"
+    );
+    assert!(cmds
+        .iter()
+        .any(|c| c.starts_with("jq -c ") && c.contains(".dest_port == 12754")));
+    assert!(cmds.iter().any(|c| c.starts_with("zeek-cut ")));
+    // With real addresses they are filled in too.
+    let llmnr = run(&[
+        "explain",
+        "--teach",
+        &example("seed000-llmnr-xunlei.eve.json"),
+    ]);
+    assert!(llmnr.contains("learn: Link-local multicast never leaves the LAN"));
+    assert!(llmnr.contains("learn: LLMNR: name lookups on the local link"));
+    assert!(
+        llmnr.contains("$ tshark -r CAPTURE.pcap -Y 'llmnr && ip.src == 192.168.88.23'"),
+        "{llmnr}"
+    );
+    // Without --teach, none of it.
+    let plain = run(&["explain", &example("seed003-mstream-gif.full.txt")]);
+    assert!(!plain.contains("learn: "));
+    // Markdown carries it too, the commands fenced.
+    let md = run(&[
+        "explain",
+        "--teach",
+        "--format",
+        "md",
+        &example("seed003-mstream-gif.full.txt"),
+    ]);
+    assert!(md.contains("**Learn: Ephemeral ports and NAT.**"));
+    assert!(md.contains("tshark -r CAPTURE.pcap"));
+}

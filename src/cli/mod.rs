@@ -281,6 +281,12 @@ pub struct ExplainFlags {
     /// or never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorFlag::Auto)]
     pub color: ColorFlag,
+    /// Teaching mode (text and Markdown): for each alert explained in full, primers on the
+    /// protocol facts behind its explanation (with their RFC or IANA references) and the
+    /// checks that would make it a true positive, with tshark, Zeek and jq commands filled
+    /// in with its addresses and ports.
+    #[arg(long)]
+    pub teach: bool,
     /// Columns to wrap the text report at (default: the terminal's width, else $COLUMNS,
     /// else 100); 0 does not wrap.
     #[arg(long, value_name = "N")]
@@ -518,6 +524,7 @@ impl ExplainFlags {
                     width,
                     rows,
                     color: use_color(self.color, to_terminal),
+                    teach: self.teach,
                 }
             },
             output: self.output,

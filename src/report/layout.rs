@@ -39,9 +39,11 @@ impl<W: Write> Layout<W> {
     fn emit(&mut self, newline: bool) -> io::Result<()> {
         let line = String::from_utf8_lossy(&self.line).into_owned();
         self.line.clear();
+        // A command to paste (`$ tshark ...`) stays on one line, whatever its length.
+        let command = line.trim_start().starts_with("$ ");
         let pieces = match self.width {
-            Some(w) => wrap(&line, w),
-            None => vec![line],
+            Some(w) if !command => wrap(&line, w),
+            _ => vec![line],
         };
         let n = pieces.len();
         for (i, p) in pieces.into_iter().enumerate() {

@@ -19,6 +19,7 @@ pub const SHOWN_FOLDS: usize = 20;
 pub struct MarkdownPrinter<W: Write> {
     out: W,
     all: bool,
+    teach: bool,
     /// Alerts printed so far with `--all` (the heading of the first says what follows).
     printed: u64,
     overview: Overview,
@@ -29,6 +30,7 @@ impl<W: Write> MarkdownPrinter<W> {
         MarkdownPrinter {
             out,
             all: options.all,
+            teach: options.teach,
             printed: 0,
             overview: Overview::default(),
         }
@@ -40,11 +42,12 @@ impl<W: Write> MarkdownPrinter<W> {
                 writeln!(self.out, "# fpx report: every alert\n")?;
             }
             self.printed += 1;
-            return write_alert(&mut self.out, e, "##");
+            return write_alert(&mut self.out, e, "##", self.teach);
         }
+        let teach = self.teach;
         self.overview.add_alert(e, &|e| {
             let mut b = Vec::new();
-            write_alert(&mut b, e, "####")?;
+            write_alert(&mut b, e, "####", teach)?;
             Ok(b)
         })
     }
@@ -228,7 +231,12 @@ fn fenced<W: Write>(o: &mut W, text: &str) -> io::Result<()> {
     writeln!(o, "{fence}text\n{}\n{fence}\n", body.trim_end_matches('\n'))
 }
 
-fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>, level: &str) -> io::Result<()> {
+fn write_alert<W: Write>(
+    o: &mut W,
+    e: &Explained<'_, '_>,
+    level: &str,
+    teach: bool,
+) -> io::Result<()> {
     let a = e.alert;
     writeln!(
         o,
@@ -360,6 +368,22 @@ fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>, level: &str) -> io::R
             fenced(o, rows)?;
         }
         _ => writeln!(o, "{}\n", md(payload.trim()))?,
+    }
+    if teach {
+        let l = super::teach::lesson(e.knowledge, e);
+        for p in &l.primers {
+            writeln!(o, "**Learn: {}.** {}\n", md(&p.title), md(&p.text))?;
+            writeln!(o, "*References: {}*\n", md(&p.refs.join("; ")))?;
+        }
+        if !l.checks.is_empty() {
+            writeln!(o, "What would make it a true positive, and how to check:\n")?;
+        }
+        for c in &l.checks {
+            writeln!(o, "- {}\n", md(&c.text))?;
+            if !c.commands.is_empty() {
+                fenced(o, &c.commands.join("\n"))?;
+            }
+        }
     }
     Ok(())
 }

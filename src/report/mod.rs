@@ -7,6 +7,7 @@ pub mod json;
 pub mod layout;
 pub mod markdown;
 pub mod overview;
+pub mod teach;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -42,6 +43,8 @@ pub struct Explained<'e, 'a> {
     pub provisional: bool,
     /// The engine whose dialect its suggestions are written in.
     pub engine: crate::model::Engine,
+    /// The knowledge the run used (for teaching mode's primers and checks).
+    pub knowledge: &'e crate::knowledge::Knowledge,
 }
 
 /// The checks a list of evidence advises, each once, in evidence order (several rules may
@@ -141,6 +144,9 @@ pub struct ReportOptions {
     pub rows: usize,
     /// Colour verdicts and headings (ANSI), for a terminal.
     pub color: bool,
+    /// Teaching mode: primers and the checks that would tell a true positive, per alert
+    /// explained in full.
+    pub teach: bool,
 }
 
 impl Default for ReportOptions {
@@ -150,6 +156,7 @@ impl Default for ReportOptions {
             width: Some(100),
             rows: 40,
             color: false,
+            teach: false,
         }
     }
 }

@@ -38,13 +38,6 @@ pub struct TextPrinter<W: Write> {
     overview: Option<Overview>,
 }
 
-/// An alert explained in full, as the text report writes it (escaped).
-fn render_alert(e: &Explained<'_, '_>) -> io::Result<Vec<u8>> {
-    let mut text = TerminalWriter::new(Vec::new());
-    write_alert(&mut text, e)?;
-    Ok(text.into_inner())
-}
-
 impl<W: Write> TextPrinter<W> {
     pub fn new(out: W, options: &ReportOptions) -> Self {
         TextPrinter {
@@ -56,9 +49,14 @@ impl<W: Write> TextPrinter<W> {
     }
 
     pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
+        let teach = self.options.teach;
         match self.overview.as_mut() {
-            Some(ov) => ov.add_alert(e, &render_alert),
-            None => write_alert(&mut self.out, e),
+            Some(ov) => ov.add_alert(e, &|e| {
+                let mut text = TerminalWriter::new(Vec::new());
+                write_alert(&mut text, e, teach)?;
+                Ok(text.into_inner())
+            }),
+            None => write_alert(&mut self.out, e, teach),
         }
     }
 
@@ -251,7 +249,7 @@ fn write_folds<W: Write>(
     Ok(())
 }
 
-fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
+fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>, teach: bool) -> io::Result<()> {
     let a = e.alert;
     let msg = a.msg.as_deref().unwrap_or("(no message)");
     writeln!(
@@ -371,7 +369,33 @@ fn write_alert<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
         rule_view(o, e, ra)?;
     }
     payload_view(o, e)?;
+    if teach {
+        lesson_lines(o, e)?;
+    }
     writeln!(o)
+}
+
+/// Teaching mode: the primers behind the explanation, then the checks to run next.
+fn lesson_lines<W: Write>(o: &mut W, e: &Explained<'_, '_>) -> io::Result<()> {
+    let l = super::teach::lesson(e.knowledge, e);
+    for p in &l.primers {
+        writeln!(o, "   learn: {}", terminal(&p.title))?;
+        writeln!(o, "     {}", terminal(&p.text))?;
+        writeln!(o, "     references: {}", terminal(&p.refs.join("; ")))?;
+    }
+    if !l.checks.is_empty() {
+        writeln!(
+            o,
+            "   what would make it a true positive, and how to check:"
+        )?;
+    }
+    for c in &l.checks {
+        writeln!(o, "     - {}", terminal(&c.text))?;
+        for cmd in &c.commands {
+            writeln!(o, "         $ {}", terminal(cmd))?;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn rule_view<W: Write>(
