@@ -25,4 +25,5 @@ pub mod score;
 pub mod signature;
 pub mod state;
 pub mod suggest;
+pub mod train;
 pub mod verdict;

@@ -204,6 +204,33 @@ fn main() -> ExitCode {
                 Ok(_) => ExitCode::SUCCESS,
             }
         }
+        Command::Train(f) => {
+            let cfg = match f.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    say(&e);
+                    return ExitCode::from(2);
+                }
+            };
+            let mut input: Box<dyn io::BufRead> = match &cfg.answers {
+                Some(p) => match std::fs::File::open(p) {
+                    Ok(f) => Box::new(io::BufReader::new(f)),
+                    Err(e) => {
+                        say(&format!("--answers {}: {e}", p.display()));
+                        return ExitCode::from(2);
+                    }
+                },
+                None => Box::new(io::stdin().lock()),
+            };
+            let mut out = io::stdout().lock();
+            match fpx::train::run(&cfg, &mut input, &mut out) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    say(&e);
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Completions(f) => {
             // Generated in memory: the generator panics on a write error (a closed pipe).
             let mut cmd = <Flags as clap::CommandFactory>::command();

@@ -104,6 +104,7 @@ fn text_reports_escape_every_control() {
         &["explain", "--all", "--rules", r, f],
         &["explain", "--color", "always", "--rules", r, f],
         &["explain", "--teach", "--all", "--rules", r, f],
+        &["train", "--rules", r, f],
     ] {
         let (out, err) = run(args);
         assert!(out.contains("evil"), "{args:?}: the alerts are reported");

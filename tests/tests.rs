@@ -16,4 +16,5 @@ mod schema;
 mod signature;
 mod snort3;
 mod suggest;
+mod train;
 mod util;

@@ -45,6 +45,10 @@ pub enum Command {
     /// 2004-09-14, udp/8832, sid:2009099 --rules DIR). --names lists every fact evidence
     /// rules can test.
     Facts(FactsFlags),
+    /// A quiz on the alerts of a dump for a junior analyst: per root cause, its verdict and
+    /// its cause, each answer checked against fpx's explanation (or an analyst's recorded
+    /// verdict with --feedback) and explained; the score at the end.
+    Train(Box<TrainFlags>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(CompletionsFlags),
     /// Print the manual page (roff) on stdout: `fpx man | man -l -`.
@@ -107,6 +111,31 @@ impl FactsFlags {
             rules: self.rules,
             knowledge_dir: self.knowledge,
         }))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainFlags {
+    #[command(flatten)]
+    pub explain: ExplainFlags,
+    /// Read the answers from FILE (one a line; `#` comments) instead of the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Questions to ask at most.
+    #[arg(long, value_name = "N", default_value_t = crate::train::DEFAULT_QUESTIONS)]
+    pub questions: usize,
+}
+
+impl TrainFlags {
+    pub fn into_config(self) -> Result<crate::train::TrainConfig, String> {
+        if let Some(p) = self.answers.as_ref().filter(|p| !p.is_file()) {
+            return Err(format!("--answers {}: not a file", p.display()));
+        }
+        Ok(crate::train::TrainConfig {
+            explain: self.explain.into_config()?,
+            questions: self.questions,
+            answers: self.answers,
+        })
     }
 }
 
