@@ -302,4 +302,26 @@ fn teach_explains_the_facts_and_lists_runnable_checks() {
     ]);
     assert!(md.contains("**Learn: Ephemeral ports and NAT.**"));
     assert!(md.contains("tshark -r CAPTURE.pcap"));
+    // And the HTML report.
+    let dir = std::env::temp_dir().join(format!("fpx-teach-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("t.html");
+    let seed = example("seed003-mstream-gif.full.txt");
+    let out = fpx(
+        &[
+            "explain",
+            "--teach",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+            &seed,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<h4>Learn: Ephemeral ports and NAT</h4>"));
+    assert!(html.contains("tcp.dstport == 12754"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

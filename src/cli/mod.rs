@@ -310,7 +310,7 @@ pub struct ExplainFlags {
     /// or never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorFlag::Auto)]
     pub color: ColorFlag,
-    /// Teaching mode (text and Markdown): for each alert explained in full, primers on the
+    /// Teaching mode (text, Markdown, HTML): for each alert explained in full, primers on the
     /// protocol facts behind its explanation (with their RFC or IANA references) and the
     /// checks that would make it a true positive, with tshark, Zeek and jq commands filled
     /// in with its addresses and ports.

@@ -74,7 +74,7 @@ pub fn over_time(c: &Charts) -> String {
         svg.push_str(r#"<text x="10" y="60">no alert with a known time</text></svg>"#);
         return svg;
     };
-    let n = (last - first + 1).max(1) as f64;
+    let n = (last.saturating_sub(*first).saturating_add(1)).max(1) as f64;
     let max = c
         .times
         .values()
@@ -85,10 +85,10 @@ pub fn over_time(c: &Charts) -> String {
     let (left, top, plot_w, plot_h) = (50.0, 34.0, WIDTH - 60.0, height - 70.0);
     let bar = plot_w / n;
     for (k, counts) in &c.times {
-        let x = left + (k - first) as f64 * bar;
+        let x = left + k.saturating_sub(*first) as f64 * bar;
         let mut y = top + plot_h;
         let total: u64 = counts.iter().sum();
-        let when = minute(k * c.bucket);
+        let when = minute(k.saturating_mul(c.bucket));
         for (i, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
             let h = *n as f64 / max * plot_h;
             y -= h;
@@ -108,8 +108,8 @@ pub fn over_time(c: &Charts) -> String {
         top + plot_h,
         left + plot_w,
         top + plot_h + 16.0,
-        minute(first * c.bucket),
-        minute((last + 1) * c.bucket),
+        minute(first.saturating_mul(c.bucket)),
+        minute(last.saturating_add(1).saturating_mul(c.bucket)),
         left - 4.0,
         max as u64
     );
@@ -243,4 +243,25 @@ pub fn p_histogram(c: &Charts) -> String {
 /// A verdict's colour, for the tables.
 pub fn verdict_colour(verdict: &str) -> &'static str {
     colour_of(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_draw_extreme_and_empty_inputs() {
+        let empty = Charts::default();
+        assert!(over_time(&empty).contains("no alert with a known time"));
+        assert!(p_histogram(&empty).starts_with("<svg"));
+        let mut c = Charts::default();
+        for t in [i64::MIN, -1, 0, i64::MAX] {
+            c.add_for_tests(Some(t), "<b>x</b>\u{1b}", "true_positive", f64::NAN);
+        }
+        let svg = over_time(&c);
+        assert!(svg.ends_with("</svg>"));
+        let top = top_signatures(&c);
+        assert!(top.contains("&lt;b&gt;x&lt;/b&gt;\\x1b"), "{top}");
+        assert!(!top.contains('\u{1b}'));
+    }
 }

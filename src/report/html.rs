@@ -40,6 +40,7 @@ pub struct HtmlPrinter<W: Write> {
     env: Environment<'static>,
     overview: Overview,
     all: bool,
+    teach: bool,
 }
 
 /// Text from the input, with controls and bidi marks made visible (HTML escaping is the
@@ -74,13 +75,15 @@ impl<W: Write> HtmlPrinter<W> {
             env: environment(),
             overview: Overview::default(),
             all: options.all,
+            teach: options.teach,
         }
     }
 
     pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
-        let env = &self.env;
+        let (env, teach) = (&self.env, self.teach);
         self.overview.add_alert(e, &|e| {
-            render(env, "alert.html", Value::from(Serde(alert_view(e)))).map(String::into_bytes)
+            render(env, "alert.html", Value::from(Serde(alert_view(e, teach))))
+                .map(String::into_bytes)
         })
     }
 
@@ -303,9 +306,53 @@ struct AlertView {
     checks: Vec<String>,
     rule: Option<RuleView>,
     payload: Option<PayloadView>,
+    /// Teaching mode: primers and the checks to run next.
+    lesson: Option<LessonView>,
 }
 
-fn alert_view(e: &Explained<'_, '_>) -> AlertView {
+#[derive(Serialize)]
+struct PrimerView {
+    title: String,
+    text: String,
+    refs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CheckView {
+    text: String,
+    commands: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct LessonView {
+    primers: Vec<PrimerView>,
+    checks: Vec<CheckView>,
+}
+
+fn lesson_view(e: &Explained<'_, '_>) -> LessonView {
+    let l = super::teach::lesson(e.knowledge, e);
+    LessonView {
+        primers: l
+            .primers
+            .iter()
+            .map(|p| PrimerView {
+                title: t(&p.title),
+                text: t(&p.text),
+                refs: p.refs.iter().map(|r| t(r)).collect(),
+            })
+            .collect(),
+        checks: l
+            .checks
+            .iter()
+            .map(|c| CheckView {
+                text: t(&c.text),
+                commands: c.commands.iter().map(|x| t(x)).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn alert_view(e: &Explained<'_, '_>, teach: bool) -> AlertView {
     let a = e.alert;
     AlertView {
         index: e.index,
@@ -367,6 +414,7 @@ fn alert_view(e: &Explained<'_, '_>) -> AlertView {
         checks: super::checks(e.evidence).into_iter().map(t).collect(),
         rule: e.rule.map(|ra| rule_view(e, ra)),
         payload: payload_view(e),
+        lesson: teach.then(|| lesson_view(e)),
     }
 }
 

@@ -177,6 +177,11 @@ pub struct Charts {
 }
 
 impl Charts {
+    #[cfg(test)]
+    pub(crate) fn add_for_tests(&mut self, micros: Option<i64>, sig: &str, verdict: &str, p: f64) {
+        self.add(micros, sig, verdict, p);
+    }
+
     fn add(&mut self, micros: Option<i64>, signature: &str, verdict: &str, p: f64) {
         let v = verdict_slot(verdict);
         if let Some(t) = micros {
@@ -186,7 +191,7 @@ impl Charts {
             }
             self.times.entry(t.div_euclid(self.bucket)).or_default()[v] += 1;
             while self.times.len() > MAX_TIME_BUCKETS {
-                self.bucket *= 2;
+                self.bucket = self.bucket.saturating_mul(2);
                 let old = std::mem::take(&mut self.times);
                 for (k, c) in old {
                     let e = self.times.entry(k.div_euclid(2)).or_default();
