@@ -160,6 +160,7 @@ fn main() {
         output: None,
         force: false,
         quiet: false,
+        progress: false,
         clusters_only: false,
         hold_alerts: std::env::var("FPX_BENCH_HOLD")
             .ok()

@@ -77,6 +77,8 @@ pub struct ExplainConfig {
     pub force: bool,
     /// Warnings are not said; errors are, once, at the end.
     pub quiet: bool,
+    /// Show progress on stderr while reading (a terminal, without --quiet).
+    pub progress: bool,
     /// Print clusters and the summary only.
     pub clusters_only: bool,
     /// Alerts held back at most before the oldest are judged (default [`HOLD_ALERTS`]).
@@ -169,6 +171,18 @@ pub fn run_collecting<W: Write>(
     out: W,
     warn: &mut dyn Write,
 ) -> Result<Outcome, SetupError> {
+    let (ticker, mut warnings) = crate::report::progress::progress(warn, cfg.progress);
+    let outcome = collect(cfg, out, &mut warnings, &ticker);
+    ticker.finish();
+    outcome
+}
+
+fn collect<W: Write>(
+    cfg: &ExplainConfig,
+    out: W,
+    warn: &mut dyn Write,
+    ticker: &crate::report::progress::Ticker,
+) -> Result<Outcome, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
     // A damaged capture is an error about that capture, in the summary; the alerts are
@@ -247,6 +261,7 @@ pub fn run_collecting<W: Write>(
         suggested: Vec::new(),
         json: cfg.format == Format::Json && !cfg.clusters_only,
         engine: cfg.engine,
+        ticker,
     };
     for (path, e) in pcap_errors {
         ex.summary
@@ -293,6 +308,8 @@ pub fn run_collecting<W: Write>(
             }
         }
     }
+    // Reading is over: the spinner goes before the report is written.
+    ex.ticker.finish();
     let reports = ex.release(true);
     if ex.io_error.is_none() {
         ex.print_clusters(reports);
@@ -523,6 +540,7 @@ struct Explainer<'k, 'w, W: Write> {
     /// The report is JSON (clusters then write their suggestions once for their alerts).
     json: bool,
     engine: Option<Engine>,
+    ticker: &'w crate::report::progress::Ticker,
 }
 
 pub(crate) fn signature_info(k: &KnownSignature) -> SignatureInfo {
@@ -932,6 +950,8 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
     fn alert(&mut self, mut alert: Alert<'_>) -> Flow {
         self.summary.records_read += 1;
         self.summary.alerts += 1;
+        self.ticker
+            .tick(self.summary.records_read, self.summary.alerts);
         if let Some(index) = self.pcap {
             let joined = index.join(&alert);
             *self
@@ -963,6 +983,8 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
 
     fn context(&mut self, event: ContextEvent<'_>) -> Flow {
         self.summary.records_read += 1;
+        self.ticker
+            .tick(self.summary.records_read, self.summary.alerts);
         self.summary.context_events += 1;
         *self
             .summary

@@ -190,3 +190,43 @@ fn help_lists_input_formats_and_completions_and_man_are_generated() {
     );
     assert_eq!(fpx(&["completions", "tcsh"], None).status.code(), Some(2));
 }
+
+/// Progress is shown on a terminal for a long input, and never when stderr is not one.
+#[test]
+fn progress_on_a_terminal_only() {
+    let d = scratch("progress");
+    let flood = d.join("flood.fast");
+    std::fs::write(&flood, crate::flood::flood(20_000)).unwrap();
+    let f = flood.to_str().unwrap();
+    let piped = fpx(&["explain", "--format", "json", "--year", "2011", f], None);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading:"));
+    if Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let cmd = format!(
+        "{} explain --format json --year 2011 {f} > /dev/null",
+        env!("CARGO_BIN_EXE_fpx")
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    // Shown after half a second; 20,000 alerts take the debug build about two.
+    assert!(
+        tty.contains("reading: ") && tty.contains(" records, "),
+        "{tty}"
+    );
+    let quiet = format!(
+        "{} explain --quiet --format json --year 2011 {f} > /dev/null",
+        env!("CARGO_BIN_EXE_fpx")
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &quiet, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("reading:"));
+    let _ = fs::remove_dir_all(&d);
+}

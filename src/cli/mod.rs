@@ -556,6 +556,14 @@ impl ExplainFlags {
                     teach: self.teach,
                 }
             },
+            // On the terminal the report goes to, a spinner would cut into a report that
+            // streams (--all, JSON, Markdown); the overview is written after reading ends.
+            progress: {
+                use std::io::IsTerminal;
+                let streams = self.all || self.format != ReportFormatFlag::Text;
+                let shared = self.output.is_none() && std::io::stdout().is_terminal();
+                !self.quiet && std::io::stderr().is_terminal() && !(shared && streams)
+            },
             output: self.output,
             force: self.force,
             quiet: self.quiet,

@@ -7,6 +7,7 @@ pub mod json;
 pub mod layout;
 pub mod markdown;
 pub mod overview;
+pub mod progress;
 pub mod teach;
 pub mod text;
 
