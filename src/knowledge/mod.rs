@@ -443,6 +443,35 @@ impl DdosChannel {
     }
 }
 
+/// A short lesson on a protocol fact behind an explanation (`--teach`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Primer {
+    pub id: String,
+    pub title: String,
+    /// Evidence ids whose explanation rests on the fact.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Shown for every alert whose rule fpx analysed.
+    #[serde(default)]
+    pub rule: bool,
+    pub text: String,
+    pub refs: Vec<String>,
+}
+
+/// A check that would tell a true positive, with command templates (`--teach`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextCheck {
+    pub id: String,
+    /// Evidence ids it follows; empty: every alert.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    pub text: String,
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
 /// Every fact fpx knows.
 #[derive(Clone, Debug, Default)]
 pub struct Knowledge {
@@ -460,6 +489,8 @@ pub struct Knowledge {
     pub activities: Vec<Activity>,
     pub ddos_tools: Vec<DdosTool>,
     pub ddos_channels: Vec<DdosChannel>,
+    pub primers: Vec<Primer>,
+    pub next_checks: Vec<NextCheck>,
     /// Where each file was read from (`embedded` or a path), for `--explain-sources`.
     pub origins: Vec<(String, String)>,
 }

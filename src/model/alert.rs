@@ -80,22 +80,23 @@ impl InputFormat {
     }
 
     /// Parses a `--input-format` name.
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [InputFormat; 11] = [
+        InputFormat::Eve,
+        InputFormat::Fast,
+        InputFormat::Full,
+        InputFormat::Unified2,
+        InputFormat::Ipchains,
+        InputFormat::Netfilter,
+        InputFormat::CiscoAsa,
+        InputFormat::Pflog,
+        InputFormat::Zeek,
+        InputFormat::SnortJson,
+        InputFormat::SnortCsv,
+    ];
+
     pub fn from_name(s: &str) -> Option<InputFormat> {
-        [
-            InputFormat::Eve,
-            InputFormat::Fast,
-            InputFormat::Full,
-            InputFormat::Unified2,
-            InputFormat::Ipchains,
-            InputFormat::Netfilter,
-            InputFormat::CiscoAsa,
-            InputFormat::Pflog,
-            InputFormat::Zeek,
-            InputFormat::SnortJson,
-            InputFormat::SnortCsv,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == s)
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
