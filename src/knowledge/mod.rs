@@ -365,6 +365,9 @@ pub enum WordPosition {
     Prefix,
     /// The payload, less trailing CR, LF, NUL and spaces, is one of the words.
     Whole,
+    /// ICMP only: the identifier is one of `icmp_ids` and the data ends with the dotted IPv4
+    /// address the command is about (a flood's target); `words` name the command.
+    IcmpIdAddress,
 }
 
 /// One control channel of a DDoS tool: who talks to whom, over what, with which words.
@@ -412,6 +415,13 @@ impl DdosChannel {
         }
         if self.words.is_empty() || self.words.iter().any(String::is_empty) {
             return Err(format!("{what}: needs non-empty words"));
+        }
+        if self.position == WordPosition::IcmpIdAddress
+            && (self.transport != "icmp" || self.icmp_ids.is_empty())
+        {
+            return Err(format!(
+                "{what}: match = \"icmp_id_address\" needs transport icmp and icmp_ids"
+            ));
         }
         if (self.position == WordPosition::CommandPassword) != self.password.is_some() {
             return Err(format!(

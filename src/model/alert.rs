@@ -182,6 +182,8 @@ pub struct IpHeader<'a> {
     /// ICMP type and code for portless ICMP alerts.
     pub icmp_type: Option<u8>,
     pub icmp_code: Option<u8>,
+    /// The identifier of an ICMP echo or echo reply.
+    pub icmp_id: Option<u16>,
 }
 
 /// The record as it was read, for pass-through in JSON output.
