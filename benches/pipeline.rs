@@ -169,6 +169,10 @@ fn main() {
         engine: None,
         collect: false,
         feedback: None,
+        threads: std::env::var("FPX_BENCH_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1),
     };
     let explain = median(
         || {

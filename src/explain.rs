@@ -92,6 +92,8 @@ pub struct ExplainConfig {
     pub collect: bool,
     /// Analysts' verdicts of earlier runs (`--feedback`).
     pub feedback: Option<PathBuf>,
+    /// Threads that judge and render a window's alerts (0: one per core).
+    pub threads: usize,
 }
 
 impl ExplainConfig {
@@ -240,7 +242,10 @@ fn collect<W: Write>(
     }
     let mut ex = Explainer {
         state,
-        facts: Facts::default(),
+        threads: match cfg.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        },
         kb: &kb,
         book: &book,
         books: &books,
@@ -271,42 +276,16 @@ fn collect<W: Write>(
             .push((path, format!("capture: {}", pcap_error_message(&e))));
     }
     // Context logs first, so that every alert is judged with what they say about its hosts.
-    for opened in input::open_all(&cfg.inputs, &cfg.read) {
-        let path = &opened.path.clone();
-        let read_as = opened.format();
-        let before = (
-            ex.summary.alerts,
-            ex.summary.context_events,
-            ex.summary.records_read,
-        );
-        match input::read_opened(opened, &cfg.read, &mut ex) {
-            Ok(()) => {
-                let understood =
-                    ex.summary.alerts + ex.summary.context_events - before.0 - before.1;
-                if understood == 0 {
-                    // No silent success: an input of which nothing was understood is an
-                    // error about it, with what it looks like.
-                    let records = ex.summary.records_read - before.2;
-                    let why = nothing_understood(path, records, &cfg.read, read_as);
-                    let _ = writeln!(
-                        ex.warn,
-                        "fpx: {}: {}",
-                        crate::report::escape::terminal(path),
-                        crate::report::escape::terminal(&why)
-                    );
-                    ex.summary.errors.push((path.clone(), why));
-                }
-            }
-            Err(ReadError::Stopped) => break,
-            Err(e) => {
-                let _ = writeln!(
-                    ex.warn,
-                    "fpx: {}",
-                    crate::report::escape::terminal(&e.to_string())
-                );
-                ex.summary
-                    .errors
-                    .push((path.clone(), error_message(&e, path)));
+    if ex.threads > 1 {
+        read_on_a_thread(cfg, &mut ex);
+    } else {
+        for opened in input::open_all(&cfg.inputs, &cfg.read) {
+            let path = opened.path.clone();
+            let read_as = opened.format();
+            let before = ex.counts();
+            let result = input::read_opened(opened, &cfg.read, &mut ex);
+            if !ex.input_done(&path, read_as, before, result, &cfg.read) {
+                break;
             }
         }
     }
@@ -340,6 +319,142 @@ fn collect<W: Write>(
         alerts_dropped: ex.dry_dropped,
         vars: sigs.vars.clone(),
     })
+}
+
+/// What the reading thread sends the explaining one, in input order. Alerts are most of the
+/// messages, so they are not boxed (that would be one allocation more per alert).
+#[allow(clippy::large_enum_variant)]
+enum Read {
+    Begin {
+        path: String,
+        format: Option<crate::model::InputFormat>,
+    },
+    Alert(Alert<'static>),
+    Context(ContextEvent<'static>),
+    Skipped(SkipReason, Provenance<'static>, Option<String>),
+    Repaired(&'static str, Provenance<'static>, String),
+    End(Result<(), ReadError>),
+}
+
+/// Alerts, context events and records read (see [`Explainer::counts`]).
+type Counts = (u64, u64, u64);
+
+/// Records sent per message from the reading thread: one send per few hundred records keeps
+/// the channel's cost out of the profile.
+const READ_BATCH: usize = 256;
+
+/// Batches in flight at most between the threads: with [`READ_BATCH`], about a thousand
+/// records (a few MiB of EVE alerts), on top of the explain job's own window.
+const READ_QUEUE: usize = 4;
+
+/// A [`Sink`] that sends what a reader gives to the explaining thread.
+struct Forward {
+    batch: Vec<Read>,
+    tx: std::sync::mpsc::SyncSender<Vec<Read>>,
+    /// The explaining thread stopped listening (its output closed).
+    closed: bool,
+}
+
+impl Forward {
+    fn push(&mut self, r: Read) -> Flow {
+        self.batch.push(r);
+        if self.batch.len() >= READ_BATCH {
+            self.send();
+        }
+        if self.closed {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn send(&mut self) {
+        if self.batch.is_empty() || self.closed {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(READ_BATCH));
+        self.closed = self.tx.send(batch).is_err();
+    }
+}
+
+impl Sink for Forward {
+    fn alert(&mut self, alert: Alert<'_>) -> Flow {
+        self.push(Read::Alert(alert.into_owned()))
+    }
+
+    fn context(&mut self, event: ContextEvent<'_>) -> Flow {
+        self.push(Read::Context(event.into_owned()))
+    }
+
+    fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, detail: Option<&str>) -> Flow {
+        let at = at.clone().into_owned();
+        self.push(Read::Skipped(reason, at, detail.map(str::to_string)))
+    }
+
+    fn repaired(&mut self, what: &'static str, at: &Provenance<'_>, detail: &str) {
+        let at = at.clone().into_owned();
+        let _ = self.push(Read::Repaired(what, at, detail.to_string()));
+    }
+}
+
+/// Reads every input on a thread of its own while this one explains what it read: parsing
+/// overlaps judging. The records arrive in input order, so the result is the one of a single
+/// thread.
+fn read_on_a_thread<W: Write>(cfg: &ExplainConfig, ex: &mut Explainer<'_, '_, W>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(READ_QUEUE);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut fwd = Forward {
+                batch: Vec::with_capacity(READ_BATCH),
+                tx,
+                closed: false,
+            };
+            for opened in input::open_all(&cfg.inputs, &cfg.read) {
+                let (path, format) = (opened.path.clone(), opened.format());
+                let _ = fwd.push(Read::Begin { path, format });
+                let result = input::read_opened(opened, &cfg.read, &mut fwd);
+                let stopped = matches!(result, Err(ReadError::Stopped));
+                let _ = fwd.push(Read::End(result));
+                fwd.send();
+                if stopped || fwd.closed {
+                    break;
+                }
+            }
+        });
+        let mut current: Option<(String, Option<crate::model::InputFormat>, Counts)> = None;
+        'batches: for batch in rx.iter() {
+            for r in batch {
+                let flow = match r {
+                    Read::Begin { path, format } => {
+                        current = Some((path, format, ex.counts()));
+                        Flow::Continue
+                    }
+                    Read::Alert(a) => ex.alert(a),
+                    Read::Context(e) => ex.context(e),
+                    Read::Skipped(reason, at, detail) => ex.skipped(reason, &at, detail.as_deref()),
+                    Read::Repaired(what, at, detail) => {
+                        ex.repaired(what, &at, &detail);
+                        Flow::Continue
+                    }
+                    Read::End(result) => {
+                        let Some((path, format, before)) = current.take() else {
+                            continue;
+                        };
+                        if ex.input_done(&path, format, before, result, &cfg.read) {
+                            Flow::Continue
+                        } else {
+                            Flow::Stop
+                        }
+                    }
+                };
+                if flow == Flow::Stop {
+                    // Dropping the receiver tells the reader to stop.
+                    break 'batches;
+                }
+            }
+        }
+        drop(rx);
+    });
 }
 
 /// Why an input gave no alert and no log record, and what would read it (`read_as`: the
@@ -511,6 +626,169 @@ struct Final {
     score: Score,
 }
 
+/// An alert's final score: its own evidence and its cluster's, open when its cluster's
+/// explanations conflict.
+fn final_score(
+    book: &RuleBook,
+    j: &Judged,
+    report: Option<&ClusterReport>,
+    evidence: &[impl std::borrow::Borrow<Evidence>],
+) -> Score {
+    let mut score: Score = score::score(book, j.intent.as_deref(), evidence);
+    if let Some(why) = report.and_then(ClusterReport::conflict) {
+        score.undetermine(format!("in its cluster, {why}"), evidence);
+    }
+    score
+}
+
+/// Alerts rendered per round of [`Explainer::print_rendered`]: their lines are held until
+/// written (a few KiB each, so about 5 MiB a round), and a round costs two thread starts.
+pub const PRINT_BATCH: usize = 1024;
+
+/// Maps `items` to results in their order, on `threads` threads (the calling one among them),
+/// each with its own scratch value from `init`. Contiguous runs of items go to each thread.
+fn par_map<T: Send, S, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    let run = |chunk: Vec<T>| {
+        let mut scratch = init();
+        chunk
+            .into_iter()
+            .map(|t| f(&mut scratch, t))
+            .collect::<Vec<R>>()
+    };
+    if threads == 1 {
+        return run(items);
+    }
+    let per = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    let mut chunks = chunks.into_iter();
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let run = &run;
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || run(c))).collect();
+        let mut out = run(first);
+        for h in others {
+            match h.join() {
+                Ok(r) => out.extend(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// What weighing an alert's own evidence reads: facts, rules and the state, shared by every
+/// thread and changed by none.
+struct Judges<'a, 'k> {
+    kb: &'k Knowledge,
+    book: &'k RuleBook,
+    sigs: &'k SignatureContext,
+    state: &'a State<'k>,
+}
+
+/// An alert weighed on its own evidence, before it joins its cluster.
+struct Weighed {
+    judged: Judged,
+    /// Why its own evidence decides as it does, for its cluster.
+    why: String,
+    own_log_odds: f64,
+    /// The evidence that keeps its cluster from being called benign.
+    veto: Option<usize>,
+}
+
+impl Judges<'_, '_> {
+    /// Weighs an alert on its own evidence, with what the state holds about its flow and
+    /// hosts. `facts` is scratch space, cleared for each alert.
+    fn weigh(&self, facts: &mut Facts, h: Held, dis: Dissection) -> Weighed {
+        let alert = h.alert;
+        let kb = self.kb;
+        let analysis = self.sigs.analyse(&alert, &dis, h.sid_from, kb);
+        let sig = match &analysis {
+            Some(ra) => Some(rule_signature_info(ra)),
+            None => kb
+                .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
+                .map(signature_info),
+        };
+        evidence::compute_facts(facts, &alert, &dis, sig.as_ref(), kb);
+        if let Some(ra) = &analysis {
+            evidence::compute_rule_facts(facts, &alert, &dis, ra);
+        }
+        self.state.alert_facts(&alert, facts);
+        evidence::compute_variable_facts(
+            facts,
+            &alert,
+            &self.sigs.vars,
+            analysis.as_ref().and_then(|ra| ra.rule.header.as_ref()),
+        );
+        let context = self.state.alert_context(&alert);
+        let mut ev = Vec::new();
+        self.book.evaluate(facts, &mut ev);
+        let intent = match facts.get_named("signature.intent") {
+            Some(Value::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let own = score::score(self.book, intent.as_deref(), &ev);
+        let num = |f: &Facts, k: &str| match f.get_named(k) {
+            Some(Value::Num(n)) => Some(*n as usize),
+            _ => None,
+        };
+        // Every range the replay matched; without a rule, the longest content's first match.
+        let marks: Vec<Range<usize>> = match &analysis {
+            Some(ra) => ra.payload_ranges.clone(),
+            None => num(facts, "match.offset")
+                .zip(num(facts, "match.len"))
+                .map(|(o, l)| std::iter::once(o..o + l).collect())
+                .unwrap_or_default(),
+        };
+        // What the alert brings its cluster: its evidence but what stays with it (analysts'
+        // verdicts about its hosts), and the verdict that evidence gives.
+        let (shared, shared_score): (std::borrow::Cow<'_, [Evidence]>, _) =
+            if ev.iter().any(|e| e.alert_only) {
+                let v: Vec<Evidence> = ev.iter().filter(|e| !e.alert_only).cloned().collect();
+                let s = score::score(self.book, intent.as_deref(), &v);
+                (v.into(), s)
+            } else {
+                (ev.as_slice().into(), own.clone())
+            };
+        let why = explanation(&shared_score, &shared);
+        let own_log_odds = shared.iter().map(|e| e.log_odds).sum();
+        drop(shared);
+        let veto = ev
+            .iter()
+            .position(|e| e.vetoes_benign && e.supports == evidence::Supports::TruePositive);
+        Weighed {
+            judged: Judged {
+                index: h.index,
+                alert,
+                dissection: dis,
+                analysis,
+                signature: sig,
+                evidence: ev,
+                intent,
+                marks,
+                context,
+                slot: 0,
+            },
+            why,
+            own_log_odds,
+            veto,
+        }
+    }
+}
+
 struct Explainer<'k, 'w, W: Write> {
     kb: &'k Knowledge,
     book: &'k RuleBook,
@@ -518,8 +796,8 @@ struct Explainer<'k, 'w, W: Write> {
     pcap: Option<&'k PcapIndex>,
     sigs: &'k SignatureContext,
     state: State<'k>,
-    /// The facts table, reused from alert to alert (it is cleared first).
-    facts: Facts,
+    /// Threads that judge and render alerts (see [`par_map`]).
+    threads: usize,
     printer: Printer<W>,
     summary: Summary,
     held: VecDeque<Held>,
@@ -581,104 +859,103 @@ fn rule_signature_info(ra: &RuleAnalysis) -> SignatureInfo {
 }
 
 impl<'k, W: Write> Explainer<'k, '_, W> {
-    /// Judges an alert on its own evidence (with what the state holds about its flow and
-    /// hosts) and adds it to its cluster.
-    fn judge(&mut self, h: Held) -> Judged {
-        let alert = h.alert;
+    /// Alerts, context events and records read so far.
+    fn counts(&self) -> Counts {
+        (
+            self.summary.alerts,
+            self.summary.context_events,
+            self.summary.records_read,
+        )
+    }
+
+    /// Accounts for one input read (`before`: [`Explainer::counts`] before it). Returns
+    /// whether to read the next input.
+    fn input_done(
+        &mut self,
+        path: &str,
+        read_as: Option<crate::model::InputFormat>,
+        before: Counts,
+        result: Result<(), ReadError>,
+        read: &ReadOptions,
+    ) -> bool {
+        match result {
+            Ok(()) => {
+                let understood =
+                    self.summary.alerts + self.summary.context_events - before.0 - before.1;
+                if understood == 0 {
+                    // No silent success: an input of which nothing was understood is an
+                    // error about it, with what it looks like.
+                    let records = self.summary.records_read - before.2;
+                    let why = nothing_understood(path, records, read, read_as);
+                    let _ = writeln!(
+                        self.warn,
+                        "fpx: {}: {}",
+                        crate::report::escape::terminal(path),
+                        crate::report::escape::terminal(&why)
+                    );
+                    self.summary.errors.push((path.to_string(), why));
+                }
+                true
+            }
+            Err(ReadError::Stopped) => false,
+            Err(e) => {
+                let _ = writeln!(
+                    self.warn,
+                    "fpx: {}",
+                    crate::report::escape::terminal(&e.to_string())
+                );
+                self.summary
+                    .errors
+                    .push((path.to_string(), error_message(&e, path)));
+                true
+            }
+        }
+    }
+
+    /// Dissects an alert, continuing the message an earlier alert of its TCP stream opened,
+    /// and records what it opens for later alerts. In input order, on the reading thread: the
+    /// dissection of an alert depends on the alerts before it.
+    fn dissect_in_order(&mut self, h: &Held) -> Dissection {
+        let alert = &h.alert;
         let kb = self.kb;
         let continuation = self
             .state
             .flows
-            .continuation(&alert)
+            .continuation(alert)
             .map(|c| (c.message.start.clone(), c.offset, c.message.alert_index));
         let dis: Dissection = match (&continuation, alert.payload.as_deref()) {
             // A payload the dissectors recognise on its own speaks for itself.
             (Some((start, offset, from)), Some(p)) => {
-                let own = dissect::dissect(&alert, kb);
+                let own = dissect::dissect(alert, kb);
                 if own.protocol.is_some() {
                     own
                 } else {
                     dissect::continued(p.len(), start, *offset, *from)
                 }
             }
-            _ => dissect::dissect(&alert, kb),
+            _ => dissect::dissect(alert, kb),
         };
-        self.state.flows.explained(&alert, h.index, &dis);
-        let analysis = self.sigs.analyse(&alert, &dis, h.sid_from, kb);
-        let sig = match &analysis {
-            Some(ra) => Some(rule_signature_info(ra)),
-            None => kb
-                .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
-                .map(signature_info),
-        };
-        let facts = &mut self.facts;
-        evidence::compute_facts(facts, &alert, &dis, sig.as_ref(), kb);
-        if let Some(ra) = &analysis {
-            evidence::compute_rule_facts(facts, &alert, &dis, ra);
-        }
-        self.state.alert_facts(&alert, facts);
-        evidence::compute_variable_facts(
-            facts,
-            &alert,
-            &self.sigs.vars,
-            analysis.as_ref().and_then(|ra| ra.rule.header.as_ref()),
-        );
-        let context = self.state.alert_context(&alert);
-        let mut ev = Vec::new();
-        self.book.evaluate(facts, &mut ev);
-        let intent = match facts.get_named("signature.intent") {
-            Some(Value::Str(s)) => Some(s.to_string()),
-            _ => None,
-        };
-        let own = score::score(self.book, intent.as_deref(), &ev);
-        let num = |f: &Facts, k: &str| match f.get_named(k) {
-            Some(Value::Num(n)) => Some(*n as usize),
-            _ => None,
-        };
-        // Every range the replay matched; without a rule, the longest content's first match.
-        let marks: Vec<Range<usize>> = match &analysis {
-            Some(ra) => ra.payload_ranges.clone(),
-            None => num(facts, "match.offset")
-                .zip(num(facts, "match.len"))
-                .map(|(o, l)| std::iter::once(o..o + l).collect())
-                .unwrap_or_default(),
-        };
-        // What the alert brings its cluster: its evidence but what stays with it (analysts'
-        // verdicts about its hosts), and the verdict that evidence gives.
-        let (shared, shared_score): (std::borrow::Cow<'_, [Evidence]>, _) =
-            if ev.iter().any(|e| e.alert_only) {
-                let v: Vec<Evidence> = ev.iter().filter(|e| !e.alert_only).cloned().collect();
-                let s = score::score(self.book, intent.as_deref(), &v);
-                (v.into(), s)
-            } else {
-                (ev.as_slice().into(), own.clone())
-            };
-        let why = explanation(&shared_score, &shared);
+        self.state.flows.explained(alert, h.index, &dis);
+        dis
+    }
+
+    /// Adds an alert weighed on its own evidence to its cluster, in input order.
+    fn join(&mut self, w: Weighed) -> Judged {
+        let j = w.judged;
         let slot = self.state.clusters.add_alert(
-            &alert,
-            &why,
+            &j.alert,
+            &w.why,
             AlertMember {
-                index: h.index,
-                intent: intent.as_deref(),
-                own_log_odds: shared.iter().map(|e| e.log_odds).sum(),
-                veto: ev
-                    .iter()
-                    .find(|e| e.vetoes_benign && e.supports == evidence::Supports::TruePositive)
+                index: j.index,
+                intent: j.intent.as_deref(),
+                own_log_odds: w.own_log_odds,
+                veto: w
+                    .veto
+                    .and_then(|i| j.evidence.get(i))
                     .map(|e| e.cause.as_str()),
             },
         );
-        Judged {
-            index: h.index,
-            alert,
-            dissection: dis,
-            analysis,
-            signature: sig,
-            evidence: ev,
-            intent,
-            marks,
-            context,
-            slot,
-        }
+        Judged { slot, ..j }
     }
 
     /// Judges and prints held alerts: all of them at the end of input, else the older half of
@@ -689,14 +966,30 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         } else {
             self.held.len().div_ceil(2)
         };
-        let mut judged = Vec::with_capacity(take);
+        let mut dissected = Vec::with_capacity(take);
         for _ in 0..take {
             let Some(h) = self.held.pop_front() else {
                 break;
             };
             self.held_bytes -= h.bytes;
-            judged.push(self.judge(h));
+            let dis = self.dissect_in_order(&h);
+            dissected.push((h, dis));
         }
+        // Each alert's own evidence reads the state and changes nothing: weighed on every
+        // thread, then joined to the clusters in input order.
+        let judges = Judges {
+            kb: self.kb,
+            book: self.book,
+            sigs: self.sigs,
+            state: &self.state,
+        };
+        let weighed = par_map(
+            dissected,
+            self.threads,
+            Facts::default,
+            |facts, (h, dis)| judges.weigh(facts, h, dis),
+        );
+        let judged: Vec<Judged> = weighed.into_iter().map(|w| self.join(w)).collect();
         self.state.clusters.merge_port_spread();
         let mut reports: HashMap<usize, ClusterReport> = HashMap::new();
         for j in &judged {
@@ -723,6 +1016,10 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         for (slot, r) in reports.iter_mut() {
             self.suggest(*slot, r);
         }
+        if self.printer.renders_apart() && !self.clusters_only {
+            self.print_rendered(judged, &reports, !at_end);
+            return reports;
+        }
         for mut j in judged {
             if self.io_error.is_some() {
                 break;
@@ -741,6 +1038,72 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         reports
     }
 
+    /// Scores and renders judged alerts on every thread, [`PRINT_BATCH`] at a time, and writes
+    /// their lines in input order.
+    fn print_rendered(
+        &mut self,
+        judged: Vec<Judged>,
+        reports: &HashMap<usize, ClusterReport>,
+        provisional: bool,
+    ) {
+        let mut judged = judged.into_iter();
+        loop {
+            let batch: Vec<Judged> = judged.by_ref().take(PRINT_BATCH).collect();
+            if batch.is_empty() || self.io_error.is_some() {
+                return;
+            }
+            let (book, clusters, engine, kb) =
+                (self.book, &self.state.clusters, self.engine, self.kb);
+            let rendered = par_map(
+                batch,
+                self.threads,
+                Vec::new,
+                |line: &mut Vec<u8>, mut j| {
+                    let report = reports.get(&clusters.resolve(j.slot));
+                    let mut evidence = std::mem::take(&mut j.evidence);
+                    if let Some(r) = report {
+                        evidence.extend(r.own_evidence().cloned());
+                    }
+                    sort_evidence(&mut evidence);
+                    let score = final_score(book, &j, report, &evidence);
+                    let e = Explained {
+                        index: j.index,
+                        alert: &j.alert,
+                        dissection: &j.dissection,
+                        signature: j.signature.as_ref(),
+                        rule: j.analysis.as_ref(),
+                        evidence: &evidence,
+                        score: &score,
+                        intent: j.intent.as_deref(),
+                        marks: &j.marks,
+                        cluster: report,
+                        context: j.context.as_ref(),
+                        provisional,
+                        engine: engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
+                        knowledge: kb,
+                    };
+                    line.clear();
+                    let written = crate::report::json::alert_line(&e, line).map(|()| line.clone());
+                    (Final { j, evidence, score }, written)
+                },
+            );
+            for (f, written) in rendered {
+                *self
+                    .summary
+                    .verdicts
+                    .entry(f.score.verdict.as_str())
+                    .or_default() += 1;
+                self.summary.add_findings(&f.j.alert, &f.evidence);
+                if self.io_error.is_some() {
+                    continue;
+                }
+                if let Err(e) = written.and_then(|l| self.printer.rendered(&l)) {
+                    self.io_error = Some(e);
+                }
+            }
+        }
+    }
+
     /// An alert's final score: its own evidence and its cluster's (as [`final_evidence`]
     /// lists them), open when its cluster's explanations conflict.
     fn final_score(
@@ -749,11 +1112,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         report: Option<&ClusterReport>,
         evidence: &[impl std::borrow::Borrow<Evidence>],
     ) -> Score {
-        let mut score: Score = score::score(self.book, j.intent.as_deref(), evidence);
-        if let Some(why) = report.and_then(ClusterReport::conflict) {
-            score.undetermine(format!("in its cluster, {why}"), evidence);
-        }
-        score
+        final_score(self.book, j, report, evidence)
     }
 
     /// Keeps what later stages need of a judged alert: samples of its signature for replay

@@ -16,5 +16,6 @@ mod schema;
 mod signature;
 mod snort3;
 mod suggest;
+mod threads;
 mod train;
 mod util;

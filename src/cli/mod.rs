@@ -373,6 +373,10 @@ pub struct ExplainFlags {
     /// evidence.
     #[arg(long, value_name = "FILE")]
     pub feedback: Option<PathBuf>,
+    /// Threads that judge and render alerts (default: one per core). The output is the same
+    /// for every count, in input order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -572,6 +576,7 @@ impl ExplainFlags {
             engine: self.engine.map(EngineFlag::engine),
             collect: false,
             feedback: self.feedback,
+            threads: self.threads,
         })
     }
 }

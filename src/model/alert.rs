@@ -189,7 +189,9 @@ pub struct IpHeader<'a> {
 /// The record as it was read, for pass-through in JSON output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Original<'a> {
-    /// The JSON text of the record exactly as read (EVE).
+    /// The JSON text of the record exactly as read (EVE, Snort 3 alert_json). Readers make
+    /// one only of text that parsed as a JSON object, and the JSON report writes it without
+    /// parsing it again.
     Json(Cow<'a, str>),
     /// The text lines of the record exactly as read (fast, full).
     Text(Cow<'a, str>),

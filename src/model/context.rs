@@ -76,6 +76,29 @@ impl<'a> ContextEvent<'a> {
         }
     }
 
+    /// The event with every borrowed string copied, to outlive its input buffer.
+    pub fn into_owned(self) -> ContextEvent<'static> {
+        let own = |c: Cow<'_, str>| -> Cow<'static, str> { Cow::Owned(c.into_owned()) };
+        ContextEvent {
+            source: self.source.into_owned(),
+            kind: self.kind,
+            subtype: self.subtype.map(own),
+            timestamp: self.timestamp.map(Timestamp::into_owned),
+            proto: self.proto,
+            src: self.src.map(Endpoint::into_owned),
+            dest: self.dest.map(Endpoint::into_owned),
+            action: self.action,
+            ip_len: self.ip_len,
+            tcp_flags: self.tcp_flags.map(own),
+            flow_key: self.flow_key.map(own),
+            fields: self
+                .fields
+                .into_iter()
+                .map(|(k, v)| (own(k), own(v)))
+                .collect(),
+        }
+    }
+
     pub fn field(&self, key: &str) -> Option<&str> {
         self.fields
             .iter()

@@ -106,7 +106,6 @@ struct DissectionOut<'a> {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum OriginalOut<'a> {
-    Json(&'a RawValue),
     Text { format: &'a str, text: &'a str },
 }
 
@@ -582,112 +581,14 @@ impl<W: Write> JsonPrinter<W> {
     }
 
     pub fn alert(&mut self, e: &Explained<'_, '_>) -> io::Result<()> {
-        let a = e.alert;
-        let (line, offset) = match a.source.location {
-            Location::Line(n) => (Some(n), None),
-            Location::Offset(n) => (None, Some(n)),
-        };
-        let original = a.original.as_ref().and_then(|o| match o {
-            // A record that is not valid JSON cannot be an EVE alert, so this only fails on
-            // readers' bugs; the original is then left out rather than emitting broken JSON.
-            Original::Json(t) => serde_json::from_str::<&RawValue>(t)
-                .ok()
-                .map(OriginalOut::Json),
-            Original::Text(t) => Some(OriginalOut::Text {
-                format: a.format.as_str(),
-                text: t,
-            }),
-        });
-        let d = e.dissection;
-        let line = AlertLine {
-            kind: "alert",
-            index: e.index,
-            source: Source {
-                path: &a.source.path,
-                line,
-                offset,
-                format: a.format.as_str(),
-            },
-            alert: AlertOut {
-                timestamp: &a.timestamp.raw,
-                timestamp_utc: a.timestamp.rfc3339().map(|t| t.to_string()),
-                year_source: a.timestamp.year_source.as_str(),
-                timestamp_implausible: a.timestamp.implausible(),
-                gid: a.gid,
-                sid: a.sid,
-                rev: a.rev,
-                msg: a.msg.as_deref(),
-                classification: a.classification.as_deref(),
-                priority: a.priority,
-                proto: a
-                    .proto
-                    .map(|p| p.to_string())
-                    .or_else(|| a.proto_text.as_ref().map(|p| p.to_string())),
-                src_ip: a.src.host.to_string(),
-                src_port: a.src.port,
-                dest_ip: a.dest.host.to_string(),
-                dest_port: a.dest.port,
-                direction: a.direction.map(|d| d.as_str()),
-                app_proto: a.app_proto.as_deref(),
-                payload_len: a.payload.as_ref().map(|p| p.len()),
-            },
-            verdict: e.score.verdict.as_str(),
-            fp_probability: e.score.fp_probability,
-            prior: Prior {
-                intent: &e.score.prior_intent,
-                fp_probability: e.score.prior,
-                reason: &e.score.prior_reason,
-            },
-            signature_intent: e.intent,
-            root_cause: root_cause(e.score, e.evidence),
-            undetermined_because: e.score.undecided.as_deref(),
-            would_decide: e.score.decide.as_deref(),
-            evidence: evidence_out(e.evidence),
-            checks: super::checks(e.evidence),
-            suggestions: match e.cluster {
-                Some(c) => match &c.suggestions_json {
-                    Some(raw) if c.engine == e.engine => Suggestions::Raw(raw),
-                    _ => Suggestions::List(
-                        c.suggestions
-                            .iter()
-                            .map(|s| suggestion_out(s, e.engine))
-                            .collect(),
-                    ),
-                },
-                None => Suggestions::List(Vec::new()),
-            },
-            cluster: e.cluster.map(|c| c.cluster.id.as_str()),
-            cluster_verdict: e.cluster.map(|c| ClusterVerdictOut {
-                verdict: c.score.verdict.as_str(),
-                fp_probability: c.score.fp_probability,
-                members: c.cluster.members,
-                evidence: c.own_evidence().map(|ev| ev.id.as_str()).collect(),
-            }),
-            provisional: e.provisional,
-            context: e.context,
-            dissection: DissectionOut {
-                protocol: d.protocol,
-                recognised_by: &d.recognised_by,
-                rfc: d.rfc.as_deref(),
-                is_response: d.is_response,
-                body_magic: d.body_magic.as_ref().map(|m| m.name.as_str()),
-                anomalies: &d.anomalies,
-                fields: d
-                    .fields
-                    .iter()
-                    .map(|f| FieldOut {
-                        start: f.range.start,
-                        end: f.range.end,
-                        name: &f.name,
-                        class: f.class.as_str(),
-                        value: f.value.as_deref(),
-                    })
-                    .collect(),
-            },
-            rule: e.rule.map(|ra| rule_out(ra, e)),
-            original,
-        };
-        self.emit(&line)
+        self.line.clear();
+        alert_line(e, &mut self.line)?;
+        self.out.write_all(&self.line)
+    }
+
+    /// Writes lines [`alert_line`] rendered.
+    pub fn rendered(&mut self, line: &[u8]) -> io::Result<()> {
+        self.out.write_all(line)
     }
 
     pub fn cluster(&mut self, r: &ClusterReport) -> io::Result<()> {
@@ -820,4 +721,136 @@ impl<W: Write> JsonPrinter<W> {
         self.emit(&line)?;
         self.out.flush()
     }
+}
+
+/// Renders one alert's line (with its newline) onto `out`: the work of [`JsonPrinter::alert`]
+/// without the writer, so that alerts can be rendered on several threads and written in order.
+pub fn alert_line(e: &Explained<'_, '_>, out: &mut Vec<u8>) -> io::Result<()> {
+    let a = e.alert;
+
+    let (line, offset) = match a.source.location {
+        Location::Line(n) => (Some(n), None),
+        Location::Offset(n) => (None, Some(n)),
+    };
+    // A JSON original is written after the rest of the line, as read: its reader parsed it
+    // whole (see `Original::Json`), so it is not parsed again here. Validating it once more
+    // with `serde_json::from_str::<&RawValue>` measured 7 % of `explain --format json` on
+    // the EVE benchmark (scripts/bench.sh), the largest single item of the printer.
+    let (original, raw_original) = match a.original.as_ref() {
+        Some(Original::Json(t)) => (None, Some(t.as_ref())),
+        Some(Original::Text(t)) => (
+            Some(OriginalOut::Text {
+                format: a.format.as_str(),
+                text: t,
+            }),
+            None,
+        ),
+        None => (None, None),
+    };
+    let d = e.dissection;
+    let line = AlertLine {
+        kind: "alert",
+        index: e.index,
+        source: Source {
+            path: &a.source.path,
+            line,
+            offset,
+            format: a.format.as_str(),
+        },
+        alert: AlertOut {
+            timestamp: &a.timestamp.raw,
+            timestamp_utc: a.timestamp.rfc3339().map(|t| t.to_string()),
+            year_source: a.timestamp.year_source.as_str(),
+            timestamp_implausible: a.timestamp.implausible(),
+            gid: a.gid,
+            sid: a.sid,
+            rev: a.rev,
+            msg: a.msg.as_deref(),
+            classification: a.classification.as_deref(),
+            priority: a.priority,
+            proto: a
+                .proto
+                .map(|p| p.to_string())
+                .or_else(|| a.proto_text.as_ref().map(|p| p.to_string())),
+            src_ip: a.src.host.to_string(),
+            src_port: a.src.port,
+            dest_ip: a.dest.host.to_string(),
+            dest_port: a.dest.port,
+            direction: a.direction.map(|d| d.as_str()),
+            app_proto: a.app_proto.as_deref(),
+            payload_len: a.payload.as_ref().map(|p| p.len()),
+        },
+        verdict: e.score.verdict.as_str(),
+        fp_probability: e.score.fp_probability,
+        prior: Prior {
+            intent: &e.score.prior_intent,
+            fp_probability: e.score.prior,
+            reason: &e.score.prior_reason,
+        },
+        signature_intent: e.intent,
+        root_cause: root_cause(e.score, e.evidence),
+        undetermined_because: e.score.undecided.as_deref(),
+        would_decide: e.score.decide.as_deref(),
+        evidence: evidence_out(e.evidence),
+        checks: super::checks(e.evidence),
+        suggestions: match e.cluster {
+            Some(c) => match &c.suggestions_json {
+                Some(raw) if c.engine == e.engine => Suggestions::Raw(raw),
+                _ => Suggestions::List(
+                    c.suggestions
+                        .iter()
+                        .map(|s| suggestion_out(s, e.engine))
+                        .collect(),
+                ),
+            },
+            None => Suggestions::List(Vec::new()),
+        },
+        cluster: e.cluster.map(|c| c.cluster.id.as_str()),
+        cluster_verdict: e.cluster.map(|c| ClusterVerdictOut {
+            verdict: c.score.verdict.as_str(),
+            fp_probability: c.score.fp_probability,
+            members: c.cluster.members,
+            evidence: c.own_evidence().map(|ev| ev.id.as_str()).collect(),
+        }),
+        provisional: e.provisional,
+        context: e.context,
+        dissection: DissectionOut {
+            protocol: d.protocol,
+            recognised_by: &d.recognised_by,
+            rfc: d.rfc.as_deref(),
+            is_response: d.is_response,
+            body_magic: d.body_magic.as_ref().map(|m| m.name.as_str()),
+            anomalies: &d.anomalies,
+            fields: d
+                .fields
+                .iter()
+                .map(|f| FieldOut {
+                    start: f.range.start,
+                    end: f.range.end,
+                    name: &f.name,
+                    class: f.class.as_str(),
+                    value: f.value.as_deref(),
+                })
+                .collect(),
+        },
+        rule: e.rule.map(|ra| rule_out(ra, e)),
+        original,
+    };
+    to_line(out, &line)?;
+    let Some(raw) = raw_original else {
+        out.push(b'\n');
+        return Ok(());
+    };
+    // `original` is the line's last field, written `null` above: the record replaces it,
+    // escaped as every raw fragment is (see [`SafeFormatter`]).
+    const NULL_END: &[u8] = b"null}";
+    if !out.ends_with(NULL_END) {
+        return Err(io::Error::other(
+            "alert line does not end with its original",
+        ));
+    }
+    out.truncate(out.len() - NULL_END.len());
+    write_escaped(out, raw.trim())?;
+    out.extend_from_slice(b"}\n");
+    Ok(())
 }

@@ -200,6 +200,20 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Whether alert lines can be rendered apart from the printer ([`json::alert_line`]) and
+    /// written with [`Printer::rendered`].
+    pub fn renders_apart(&self) -> bool {
+        matches!(self, Printer::Json(_))
+    }
+
+    /// Writes alert lines rendered by [`json::alert_line`].
+    pub fn rendered(&mut self, lines: &[u8]) -> io::Result<()> {
+        match self {
+            Printer::Json(p) => p.rendered(lines),
+            _ => Err(io::Error::other("only JSON alerts are rendered apart")),
+        }
+    }
+
     pub fn cluster(&mut self, c: &ClusterReport) -> io::Result<()> {
         match self {
             Printer::Text(p) => p.cluster(c),
