@@ -156,6 +156,11 @@ fn main() {
         max_warnings: 0,
         pcaps: vec![],
         signatures: Default::default(),
+        report: Default::default(),
+        output: None,
+        force: false,
+        quiet: false,
+        progress: false,
         clusters_only: false,
         hold_alerts: std::env::var("FPX_BENCH_HOLD")
             .ok()

@@ -72,6 +72,15 @@ pub struct ExplainConfig {
     pub pcaps: Vec<String>,
     /// Rule sets, maps and variables (`--rules`, `--sid-msg-map`, ...).
     pub signatures: SignatureConfig,
+    /// How the text report is laid out (overview or every alert, width, colour).
+    pub report: crate::report::ReportOptions,
+    /// `-o`: the file the report goes to (else stdout), and whether it may replace one.
+    pub output: Option<PathBuf>,
+    pub force: bool,
+    /// Warnings are not said; errors are, once, at the end.
+    pub quiet: bool,
+    /// Show progress on stderr while reading (a terminal, without --quiet).
+    pub progress: bool,
     /// Print clusters and the summary only.
     pub clusters_only: bool,
     /// Alerts held back at most before the oldest are judged (default [`HOLD_ALERTS`]).
@@ -85,6 +94,25 @@ pub struct ExplainConfig {
     pub feedback: Option<PathBuf>,
     /// Threads that judge and render a window's alerts (0: one per core).
     pub threads: usize,
+}
+
+impl ExplainConfig {
+    /// Every file and folder the run reads (not stdin), which its report must not replace.
+    pub fn read_paths(&self) -> Vec<PathBuf> {
+        let sig = &self.signatures;
+        self.inputs
+            .iter()
+            .chain(&self.pcaps)
+            .filter(|p| p.as_str() != "-")
+            .map(PathBuf::from)
+            .chain(sig.rules.iter().cloned())
+            .chain(sig.msg_maps.iter().cloned())
+            .chain(sig.classification.iter().cloned())
+            .chain(sig.reference.iter().cloned())
+            .chain(sig.vars.iter().cloned())
+            .chain(self.feedback.iter().cloned())
+            .collect()
+    }
 }
 
 /// Errors that stop `explain` before it reads anything.
@@ -146,6 +174,18 @@ pub fn run_collecting<W: Write>(
     cfg: &ExplainConfig,
     out: W,
     warn: &mut dyn Write,
+) -> Result<Outcome, SetupError> {
+    let (ticker, mut warnings) = crate::report::progress::progress(warn, cfg.progress);
+    let outcome = collect(cfg, out, &mut warnings, &ticker);
+    ticker.finish();
+    outcome
+}
+
+fn collect<W: Write>(
+    cfg: &ExplainConfig,
+    out: W,
+    warn: &mut dyn Write,
+    ticker: &crate::report::progress::Ticker,
 ) -> Result<Outcome, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
@@ -211,7 +251,7 @@ pub fn run_collecting<W: Write>(
         books: &books,
         pcap: pcap.as_ref(),
         sigs: &sigs,
-        printer: Printer::new(cfg.format, out),
+        printer: Printer::new(cfg.format, out, &cfg.report),
         summary: Summary::default(),
         held: VecDeque::new(),
         held_bytes: 0,
@@ -228,6 +268,7 @@ pub fn run_collecting<W: Write>(
         suggested: Vec::new(),
         json: cfg.format == Format::Json && !cfg.clusters_only,
         engine: cfg.engine,
+        ticker,
     };
     for (path, e) in pcap_errors {
         ex.summary
@@ -248,6 +289,8 @@ pub fn run_collecting<W: Write>(
             }
         }
     }
+    // Reading is over: the spinner goes before the report is written.
+    ex.ticker.finish();
     let reports = ex.release(true);
     if ex.io_error.is_none() {
         ex.print_clusters(reports);
@@ -455,14 +498,39 @@ fn pcap_error_message(e: &crate::input::pcap::PcapError) -> String {
         .map_or(text.clone(), |(_, rest)| rest.to_string())
 }
 
-fn error_message(e: &ReadError) -> String {
+/// A read error without its path (the summary names the path beside it).
+fn error_message(e: &ReadError, path: &str) -> String {
     match e {
         ReadError::Io { source, .. } => source.to_string(),
         ReadError::Corrupt {
             location, message, ..
         } => format!("{location}: {message}"),
-        other => other.to_string(),
+        other => {
+            let text = other.to_string();
+            match text.strip_prefix(path).and_then(|t| t.strip_prefix(": ")) {
+                Some(rest) => rest.to_string(),
+                None => text,
+            }
+        }
     }
+}
+
+/// A skipped record's location and what was wrong, each said once: readers start their
+/// detail with the record's line ("line 3: ...") and JSON parse errors end with the place in
+/// the record ("at line 1 column 24"), which for a one-line record is a column of that line.
+fn plain_location(at: crate::model::Location, detail: &str) -> (String, &str) {
+    let mut loc = crate::input::LocationDisplay(at).to_string();
+    let mut d = detail
+        .strip_prefix(loc.as_str())
+        .and_then(|t| t.strip_prefix(": "))
+        .unwrap_or(detail);
+    if let Some((head, tail)) = d.rsplit_once(" at line 1 column ") {
+        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
+            loc.push_str(&format!(", column {tail}"));
+            d = head;
+        }
+    }
+    (loc, d)
 }
 
 /// An alert waiting to be judged.
@@ -771,9 +839,10 @@ struct Explainer<'k, 'w, W: Write> {
     /// The report is JSON (clusters then write their suggestions once for their alerts).
     json: bool,
     engine: Option<Engine>,
+    ticker: &'w crate::report::progress::Ticker,
 }
 
-fn signature_info(k: &KnownSignature) -> SignatureInfo {
+pub(crate) fn signature_info(k: &KnownSignature) -> SignatureInfo {
     SignatureInfo {
         msg: Some(k.msg.clone()),
         rev: Some(k.rev),
@@ -856,7 +925,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 );
                 self.summary
                     .errors
-                    .push((path.to_string(), error_message(&e)));
+                    .push((path.to_string(), error_message(&e, path)));
                 true
             }
         }
@@ -1002,7 +1071,8 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             if batch.is_empty() || self.io_error.is_some() {
                 return;
             }
-            let (book, clusters, engine) = (self.book, &self.state.clusters, self.engine);
+            let (book, clusters, engine, kb) =
+                (self.book, &self.state.clusters, self.engine, self.kb);
             // Each thread renders its run of alerts into one buffer, written whole.
             let (finals, buffers) =
                 par_map_with(batch, self.threads, Vec::new, |out: &mut Vec<u8>, mut j| {
@@ -1027,6 +1097,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                         context: j.context.as_ref(),
                         provisional,
                         engine: engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
+                        knowledge: kb,
                     };
                     let failed = crate::report::json::alert_line(&e, out).err();
                     (Final { j, evidence, score }, failed)
@@ -1196,6 +1267,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             context: j.context.as_ref(),
             provisional,
             engine: self.engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
+            knowledge: self.kb,
         };
         self.printer.alert(&e)
     }
@@ -1260,6 +1332,8 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
     fn alert(&mut self, mut alert: Alert<'_>) -> Flow {
         self.summary.records_read += 1;
         self.summary.alerts += 1;
+        self.ticker
+            .tick(self.summary.records_read, self.summary.alerts);
         if let Some(index) = self.pcap {
             let joined = index.join(&alert);
             *self
@@ -1291,6 +1365,8 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
 
     fn context(&mut self, event: ContextEvent<'_>) -> Flow {
         self.summary.records_read += 1;
+        self.ticker
+            .tick(self.summary.records_read, self.summary.alerts);
         self.summary.context_events += 1;
         *self
             .summary
@@ -1320,15 +1396,17 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
         let quiet = reason == SkipReason::SURROUNDING_TEXT || reason == SkipReason::BLANK;
         if !quiet && self.warnings_left > 0 {
             self.warnings_left -= 1;
-            let loc = crate::input::LocationDisplay(at.location);
+            let (loc, detail) = plain_location(at.location, detail.unwrap_or(""));
             let _ = writeln!(
                 self.warn,
                 "fpx: {}: {loc}: skipped ({}){}",
                 crate::report::escape::terminal(&at.path),
                 reason.as_str(),
-                detail
-                    .map(|d| format!(": {}", crate::report::escape::terminal(d)))
-                    .unwrap_or_default()
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", crate::report::escape::terminal(detail))
+                }
             );
             if self.warnings_left == 0 {
                 let _ = writeln!(self.warn, "fpx: further skipped records are only counted");

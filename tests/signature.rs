@@ -12,8 +12,11 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
+/// The per-alert text report (`--all`), unwrapped, so that each line is checked whole.
 fn text(args: &[&str]) -> String {
-    let out = fpx(args, None);
+    let mut all = args.to_vec();
+    all.extend(["--all", "--width", "0"]);
+    let out = fpx(&all, None);
     assert!(
         out.status.success(),
         "fpx failed: {}\n{}",

@@ -52,6 +52,8 @@ fn hint(kb: &Knowledge, service: u8, group: u8, transport: u8) -> Hint {
         dest: Some(dest),
         src_port,
         dest_port,
+        // The selector bytes double as an ICMP identifier (TFN's 456 is 0x01c8).
+        icmp_id: Some(u16::from(service) << 8 | u16::from(group)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Command-line arguments in two steps: raw flags parsed by clap (no I/O), then a validated
 //! configuration for the library.
 
+pub mod output;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -8,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::explain::ExplainConfig;
 use crate::input::ReadOptions;
 use crate::model::{Engine, InputFormat};
-use crate::report::Format;
+use crate::report::{Format, ReportOptions};
 use crate::signature::parse::parse_addr;
 use crate::signature::SignatureConfig;
 use crate::state::feedback::AnalystVerdict;
@@ -38,11 +40,110 @@ pub enum Command {
     /// Measure fpx on a labelled set (a label file of scenarios, see tests/eval/): accuracy,
     /// Brier score, ROC AUC, a reliability table, root causes named and the worst misses.
     Eval(EvalFlags),
-    /// List the facts that evidence rules can test and quote.
-    Facts,
+    /// What fpx knows of an address, a port, an address and port, or a signature, with the
+    /// sources: the facts an alert with them carries (224.0.0.252:5355, 1.11.68.22 --at
+    /// 2004-09-14, udp/8832, sid:2009099 --rules DIR). --names lists every fact evidence
+    /// rules can test.
+    Facts(FactsFlags),
+    /// A quiz on the alerts of a dump for a junior analyst: per root cause, its verdict and
+    /// its cause, each answer checked against fpx's explanation (or an analyst's recorded
+    /// verdict with --feedback) and explained; the score at the end.
+    Train(Box<TrainFlags>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(CompletionsFlags),
+    /// Print the manual page (roff) on stdout: `fpx man | man -l -`.
+    Man,
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
     /// `parsed N rules (D disabled), E errors`; exits 1 when E > 0.
     Lint(LintFlags),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FactsFlags {
+    /// ADDR, ADDR:PORT, [V6]:PORT, PROTO/PORT, PROTO/ADDR:PORT or sid:[GID:]SID.
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "names",
+        conflicts_with = "names"
+    )]
+    pub query: Option<String>,
+    /// List the names of the facts that evidence rules can test and quote.
+    #[arg(long)]
+    pub names: bool,
+    /// The date to read the address registries at (YYYY-MM-DD): who held the address then.
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// IDS rule file or folder to look a sid up in; repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Directory whose knowledge files replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatFlag::Text)]
+    pub format: FormatFlag,
+}
+
+impl FactsFlags {
+    /// The validated query; `None` for `--names`.
+    pub fn into_config(self) -> Result<Option<crate::facts::FactsConfig>, String> {
+        let Some(q) = self.query else {
+            return Ok(None);
+        };
+        for p in &self.rules {
+            if !p.exists() {
+                return Err(format!(
+                    "--rules {}: no such file or directory",
+                    p.display()
+                ));
+            }
+        }
+        if let Some(d) = self.knowledge.as_ref().filter(|d| !d.is_dir()) {
+            return Err(format!("--knowledge {}: not a directory", d.display()));
+        }
+        Ok(Some(crate::facts::FactsConfig {
+            query: crate::facts::parse_query(&q)?,
+            at: self
+                .at
+                .as_deref()
+                .map(crate::facts::parse_date)
+                .transpose()?,
+            rules: self.rules,
+            knowledge_dir: self.knowledge,
+        }))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainFlags {
+    #[command(flatten)]
+    pub explain: ExplainFlags,
+    /// Read the answers from FILE (one a line; `#` comments) instead of the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Questions to ask at most.
+    #[arg(long, value_name = "N", default_value_t = crate::train::DEFAULT_QUESTIONS)]
+    pub questions: usize,
+}
+
+impl TrainFlags {
+    pub fn into_config(self) -> Result<crate::train::TrainConfig, String> {
+        if let Some(p) = self.answers.as_ref().filter(|p| !p.is_file()) {
+            return Err(format!("--answers {}: not a file", p.display()));
+        }
+        Ok(crate::train::TrainConfig {
+            explain: self.explain.into_config()?,
+            questions: self.questions,
+            answers: self.answers,
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsFlags {
+    /// The shell to complete in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,6 +262,12 @@ pub struct SuggestFlags {
 
 impl SuggestFlags {
     pub fn into_config(self) -> Result<SuggestConfig, String> {
+        if !matches!(
+            self.explain.format,
+            ReportFormatFlag::Text | ReportFormatFlag::Json
+        ) {
+            return Err("suggest writes --format text or json".into());
+        }
         for p in &self.thresholds {
             if !p.is_file() {
                 return Err(format!("--threshold {}: not a file", p.display()));
@@ -180,11 +287,39 @@ pub struct ExplainFlags {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatFlag::Text)]
-    pub format: FormatFlag,
+    #[arg(long, value_enum, default_value_t = ReportFormatFlag::Text)]
+    pub format: ReportFormatFlag,
     /// Skip format detection and read every input as this format.
-    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = input_format_parser())]
     pub input_format: Option<InputFormat>,
+    /// Write the report to FILE instead of stdout. Refuses a file fpx reads, and an existing
+    /// file unless --force; the file appears only when the report is complete.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With -o: replace FILE if it exists (never an input).
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Say nothing on stderr but the errors, each once at the end.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Text report: every alert in input order, then the clusters, instead of the overview
+    /// of root causes with identical alerts folded.
+    #[arg(long)]
+    pub all: bool,
+    /// When to colour the text report: on a terminal (auto, unless NO_COLOR is set), always
+    /// or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorFlag::Auto)]
+    pub color: ColorFlag,
+    /// Teaching mode (text, Markdown, HTML): for each alert explained in full, primers on the
+    /// protocol facts behind its explanation (with their RFC or IANA references) and the
+    /// checks that would make it a true positive, with tshark, Zeek and jq commands filled
+    /// in with its addresses and ports.
+    #[arg(long)]
+    pub teach: bool,
+    /// Columns to wrap the text report at (default: the terminal's width, else $COLUMNS,
+    /// else 100); 0 does not wrap.
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
     /// Year for timestamps written without one (Snort fast/full alerts, syslog).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
     pub year: Option<i32>,
@@ -267,10 +402,81 @@ pub enum FormatFlag {
     Json,
 }
 
-fn parse_input_format(s: &str) -> Result<InputFormat, String> {
-    InputFormat::from_name(s).ok_or_else(|| {
-        format!("unknown input format {s:?} (eve, fast, full, unified2, ipchains, netfilter, cisco_asa, pflog, zeek, snort_json, snort_csv)")
-    })
+/// The formats of `explain`: the shared ones, and Markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatFlag {
+    Text,
+    Json,
+    /// Markdown: sections and tables to paste into a ticket or a wiki.
+    Md,
+    /// One self-contained HTML page with charts (use with -o report.html).
+    Html,
+}
+
+/// The input formats as clap's possible values, so that `--help` and completions list them.
+fn input_format_parser() -> impl clap::builder::TypedValueParser<Value = InputFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(InputFormat::ALL.map(InputFormat::as_str))
+        .map(|s| InputFormat::from_name(&s).expect("a listed format"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorFlag {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: `auto` colours a terminal unless `NO_COLOR` is set (to anything but
+/// the empty string, as no-color.org asks) or `TERM` is `dumb`.
+pub fn use_color(flag: ColorFlag, to_terminal: bool) -> bool {
+    match flag {
+        ColorFlag::Always => true,
+        ColorFlag::Never => false,
+        ColorFlag::Auto => {
+            to_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// Columns of text when nothing says otherwise: narrow enough to read, wide enough for the
+/// hex view (78 columns) and its notes.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Rows of a first screen when the terminal does not say.
+pub const DEFAULT_ROWS: usize = 40;
+
+/// The text report's width and first-screen height: `--width` (0: no wrapping), else the
+/// terminal's, else `$COLUMNS`/`$LINES`, else the defaults.
+pub fn screen(width: Option<usize>, to_terminal: bool) -> (Option<usize>, usize) {
+    let term = to_terminal
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten();
+    let env = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+    };
+    let cols = match width {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => Some(
+            term.map(|(w, _)| usize::from(w.0))
+                .or_else(|| env("COLUMNS"))
+                .unwrap_or(DEFAULT_WIDTH),
+        ),
+    };
+    // Below 40 columns the hex view cannot be read whatever is done; wrap no narrower.
+    let cols = cols.map(|c| c.max(40));
+    let rows = term
+        .map(|(_, h)| usize::from(h.0))
+        .or_else(|| env("LINES"))
+        .unwrap_or(DEFAULT_ROWS)
+        .max(10);
+    (cols, rows)
 }
 
 impl ExplainFlags {
@@ -325,8 +531,10 @@ impl ExplainFlags {
                 format: self.input_format,
             },
             format: match self.format {
-                FormatFlag::Text => Format::Text,
-                FormatFlag::Json => Format::Json,
+                ReportFormatFlag::Text => Format::Text,
+                ReportFormatFlag::Json => Format::Json,
+                ReportFormatFlag::Md => Format::Markdown,
+                ReportFormatFlag::Html => Format::Html,
             },
             knowledge_dir: self.knowledge,
             evidence_dir: self.evidence_rules,
@@ -340,6 +548,29 @@ impl ExplainFlags {
                 vars: self.vars,
                 home_net: self.home_net,
             },
+            report: {
+                use std::io::IsTerminal;
+                let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
+                let (width, rows) = screen(self.width, to_terminal);
+                ReportOptions {
+                    all: self.all,
+                    width,
+                    rows,
+                    color: use_color(self.color, to_terminal),
+                    teach: self.teach,
+                }
+            },
+            // On the terminal the report goes to, a spinner would cut into a report that
+            // streams (--all, JSON, Markdown); the overview is written after reading ends.
+            progress: {
+                use std::io::IsTerminal;
+                let streams = self.all || self.format != ReportFormatFlag::Text;
+                let shared = self.output.is_none() && std::io::stdout().is_terminal();
+                !self.quiet && std::io::stderr().is_terminal() && !(shared && streams)
+            },
+            output: self.output,
+            force: self.force,
+            quiet: self.quiet,
             clusters_only: self.clusters_only,
             hold_alerts: usize::try_from(self.hold).unwrap_or(usize::MAX),
             engine: self.engine.map(EngineFlag::engine),

@@ -187,6 +187,15 @@ impl Decoded<'_> {
             Some(Transport::Icmp(i)) => {
                 h.icmp_type = Some(i.icmp_type);
                 h.icmp_code = Some(i.code);
+                // Echo and echo reply (ICMP 0/8, ICMPv6 128/129) carry an identifier first.
+                let echo = if i.v6 {
+                    matches!(i.icmp_type, 128 | 129)
+                } else {
+                    matches!(i.icmp_type, 0 | 8)
+                };
+                if echo {
+                    h.icmp_id = i.rest.map(|r| u16::from_be_bytes([r[0], r[1]]));
+                }
             }
             _ => {}
         }

@@ -50,11 +50,32 @@ fn token(b: &[u8], at: usize) -> std::ops::Range<usize> {
 fn word_at(
     c: &DdosChannel,
     p: &[u8],
+    icmp_id: Option<u16>,
 ) -> Option<(
     usize,
     std::ops::Range<usize>,
     Option<std::ops::Range<usize>>,
 )> {
+    if c.position == WordPosition::IcmpIdAddress {
+        // The command is the identifier; the data holds its argument, an address.
+        if !icmp_id.is_some_and(|id| c.icmp_ids.contains(&id)) {
+            return None;
+        }
+        let end = trim_end(p).len();
+        let start = p[..end]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_digit() || b == b'.'))
+            .map_or(0, |i| i + 1);
+        let text = std::str::from_utf8(&p[start..end]).ok()?;
+        text.parse::<std::net::Ipv4Addr>().ok()?;
+        return Some((0, start..end, None));
+    }
+    // An ICMP channel whose identifier the alert gives must have it.
+    if let (Some(id), false) = (icmp_id, c.icmp_ids.is_empty()) {
+        if !c.icmp_ids.contains(&id) {
+            return None;
+        }
+    }
     for (i, w) in c.words.iter().enumerate() {
         let w = w.as_bytes();
         match c.position {
@@ -92,7 +113,8 @@ pub fn dissect(p: &[u8], hint: &Hint, kb: &Knowledge) -> Option<Parsed> {
         if !c.fits(proto, hint.src_port, hint.dest_port) {
             continue;
         }
-        let Some((i, word, password)) = word_at(c, p) else {
+        let icmp_id = hint.icmp_id.filter(|_| proto == IpProto::ICMP);
+        let Some((i, word, password)) = word_at(c, p, icmp_id) else {
             continue;
         };
         return Some(parsed(c, i, word, password, p, proto, kb));
@@ -113,12 +135,30 @@ fn parsed(
     let tool_name = tool.map_or_else(|| c.tool.clone(), |t| t.name.clone());
     let command = c.words.get(i).cloned().unwrap_or_default();
     let channel = format!("{}→{}", c.from, c.to);
-    let mut f = vec![Field::new(
+    let by_id = c.position == WordPosition::IcmpIdAddress;
+    let mut f = Vec::new();
+    if by_id && word.start > 0 {
+        f.push(Field::new(
+            0..word.start,
+            "padding",
+            FieldClass::Padding,
+            None,
+        ));
+    }
+    f.push(Field::new(
         word.clone(),
-        format!("{tool_name} {channel} command word"),
-        FieldClass::Code,
+        if by_id {
+            format!("{tool_name} {channel} command argument (target address)")
+        } else {
+            format!("{tool_name} {channel} command word")
+        },
+        if by_id {
+            FieldClass::Name
+        } else {
+            FieldClass::Code
+        },
         Some(escape(&p[word.clone()])),
-    )];
+    ));
     let mut at = word.end;
     if let Some(pw) = &password {
         f.push(Field::new(
@@ -163,6 +203,13 @@ fn parsed(
         ));
     }
     let whereabouts = match (proto, c.port, c.port_side.as_deref()) {
+        (IpProto::ICMP, _, _) if by_id => {
+            let ids: Vec<String> = c.icmp_ids.iter().map(u16::to_string).collect();
+            format!(
+                "in an ICMP message whose identifier ({}) is the tool's command",
+                ids.join(" or ")
+            )
+        }
         (IpProto::ICMP, _, _) => {
             let ids: Vec<String> = c.icmp_ids.iter().map(u16::to_string).collect();
             format!(
@@ -179,11 +226,25 @@ fn parsed(
         WordPosition::Prefix => "at the start of the message",
         WordPosition::FirstWord => "as the first word",
         WordPosition::CommandPassword => "as the first word, followed by the tool's password",
+        WordPosition::IcmpIdAddress => "as the address at the end of the data",
     };
-    let summary = format!(
-        "looks like the {tool_name} {channel} command `{command}`: the word sits {position}, \
-         {whereabouts}"
-    );
+    let summary = if by_id {
+        format!(
+            "looks like a {tool_name} {channel} {command}: the ICMP identifier is the tool's \
+             ({}), and the data ends with its argument, the address {}",
+            c.icmp_ids
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            escape(&p[word.clone()])
+        )
+    } else {
+        format!(
+            "looks like the {tool_name} {channel} command `{command}`: the word sits {position}, \
+             {whereabouts}"
+        )
+    };
     let source = c.source.clone();
     Parsed {
         protocol: "ddos-tool",
@@ -256,6 +317,35 @@ mod tests {
     }
 
     #[test]
+    fn tfn_flood_commands_by_icmp_identifier() {
+        // An echo reply with TFN's command identifier and the target's address as its data.
+        let data = b"\x00\x00\x00\x00\x00\x00\x00\x00203.0.113.99";
+        let with = |id| Hint {
+            icmp_id: Some(id),
+            ..icmp()
+        };
+        let d = dissect_bytes(data, &with(456), &kb());
+        assert_eq!(ddos(&d).tool, "tfn");
+        assert!(
+            d.recognised_by.contains("203.0.113.99"),
+            "{}",
+            d.recognised_by
+        );
+        assert!(d.fields.iter().any(|f| f.name.contains("target address")));
+        assert_eq!(ddos(&dissect_bytes(data, &with(51201), &kb())).tool, "tfn");
+        // Another identifier, no identifier, or data that is no address: not TFN.
+        assert_eq!(dissect_bytes(data, &with(457), &kb()).protocol, None);
+        assert_eq!(dissect_bytes(data, &icmp(), &kb()).protocol, None);
+        assert_eq!(
+            dissect_bytes(b"\0\0abcdefgh", &with(456), &kb()).protocol,
+            None
+        );
+        for cut in 0..=data.len() {
+            let _ = dissect_bytes(&data[..cut], &with(456), &kb());
+        }
+    }
+
+    #[test]
     fn agent_replies_and_icmp_words() {
         let hint = udp("192.0.2.2", 1024, "192.0.2.1", 31335);
         let d = dissect_bytes(b"*HELLO*", &hint, &kb());
@@ -271,6 +361,15 @@ mod tests {
         );
         let d = dissect_bytes(b"ficken\0\0\0", &icmp(), &kb());
         assert_eq!(ddos(&d).command, "ficken");
+        // With the identifier the alert gives, it must be the channel's.
+        let wrong_id = Hint {
+            icmp_id: Some(4242),
+            ..icmp()
+        };
+        assert_eq!(
+            dissect_bytes(b"ficken\0\0\0", &wrong_id, &kb()).protocol,
+            None
+        );
         assert_eq!(dissect_bytes(b"not skillz", &icmp(), &kb()).protocol, None);
         let mstream = udp("192.0.2.1", 1024, "192.0.2.2", 10498);
         let d = dissect_bytes(b"stream/10.0.0.9:60\n", &mstream, &kb());

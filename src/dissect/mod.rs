@@ -65,6 +65,8 @@ pub struct Hint {
     pub dest: Option<IpAddr>,
     pub src_port: Option<u16>,
     pub dest_port: Option<u16>,
+    /// The identifier of an ICMP echo or echo reply, when the alert gives it.
+    pub icmp_id: Option<u16>,
 }
 
 impl Hint {
@@ -76,6 +78,7 @@ impl Hint {
             dest: alert.dest.host.ip(),
             src_port: alert.src.port,
             dest_port: alert.dest.port,
+            icmp_id: alert.ip.icmp_id,
         }
     }
 }
@@ -955,6 +958,7 @@ pub(crate) mod testutil {
             dest: dst.parse().ok(),
             src_port: Some(sport),
             dest_port: Some(dport),
+            icmp_id: None,
         }
     }
 

@@ -155,6 +155,36 @@ struct Walk {
     anomalies: Vec<&'static str>,
 }
 
+/// The little-endian header numbers SMB2 is made of: each read, recorded as a field with its
+/// decimal value, and returned (`None` when the message ends before it).
+impl Walk {
+    fn num<T: ToString>(
+        &mut self,
+        v: Option<T>,
+        at: usize,
+        len: usize,
+        name: &'static str,
+        class: FieldClass,
+    ) -> Option<T> {
+        let v = v?;
+        self.f
+            .push(Field::new(at..at + len, name, class, Some(v.to_string())));
+        Some(v)
+    }
+
+    fn num16(&mut self, q: &[u8], at: usize, name: &'static str, c: FieldClass) -> Option<u16> {
+        self.num(le16(q, at), at, 2, name, c)
+    }
+
+    fn num32(&mut self, q: &[u8], at: usize, name: &'static str, c: FieldClass) -> Option<u32> {
+        self.num(le32(q, at), at, 4, name, c)
+    }
+
+    fn num64(&mut self, q: &[u8], at: usize, name: &'static str, c: FieldClass) -> Option<u64> {
+        self.num(le64(q, at), at, 8, name, c)
+    }
+}
+
 /// Dissects `p` as NetBIOS session frames holding SMB; `None` unless the first frame has a
 /// known session message type and, when it is a session message, an SMB magic.
 pub fn dissect(p: &[u8]) -> Option<Parsed> {
@@ -331,23 +361,11 @@ fn smb2(q: &[u8], at: usize, first: bool, w: &mut Walk) -> Option<usize> {
         FieldClass::Magic,
         Some("\\xfeSMB".into()),
     ));
-    let size = le16(q, at + 4)?;
-    w.f.push(Field::new(
-        at + 4..at + 6,
-        "SMB2 structure size",
-        FieldClass::Length,
-        Some(size.to_string()),
-    ));
+    let size = w.num16(q, at + 4, "SMB2 structure size", FieldClass::Length)?;
     if size != 64 && !w.anomalies.contains(&BAD_STRUCTURE_SIZE) {
         w.anomalies.push(BAD_STRUCTURE_SIZE);
     }
-    let credit_charge = le16(q, at + 6)?;
-    w.f.push(Field::new(
-        at + 6..at + 8,
-        "SMB2 credit charge",
-        FieldClass::Count,
-        Some(credit_charge.to_string()),
-    ));
+    w.num16(q, at + 6, "SMB2 credit charge", FieldClass::Count)?;
     let flags = le32(q, at + 16);
     let response = flags.map(|f| f & 1 != 0);
     let status = le32(q, at + 8)?;
@@ -377,13 +395,7 @@ fn smb2(q: &[u8], at: usize, first: bool, w: &mut Walk) -> Option<usize> {
             f.is_response = response;
         }
     }
-    let credits = le16(q, at + 14)?;
-    w.f.push(Field::new(
-        at + 14..at + 16,
-        "SMB2 credits",
-        FieldClass::Count,
-        Some(credits.to_string()),
-    ));
+    w.num16(q, at + 14, "SMB2 credits", FieldClass::Count)?;
     let flags = flags?;
     let mut fl = vec![if flags & 1 != 0 {
         "response"
@@ -406,20 +418,8 @@ fn smb2(q: &[u8], at: usize, first: bool, w: &mut Walk) -> Option<usize> {
         FieldClass::Flags,
         Some(format!("0x{flags:08x}: {}", fl.join(", "))),
     ));
-    let next = le32(q, at + 20)?;
-    w.f.push(Field::new(
-        at + 20..at + 24,
-        "SMB2 next command offset",
-        FieldClass::Length,
-        Some(next.to_string()),
-    ));
-    let mid = le64(q, at + 24)?;
-    w.f.push(Field::new(
-        at + 24..at + 32,
-        "SMB2 message id",
-        FieldClass::Count,
-        Some(mid.to_string()),
-    ));
+    let next = w.num32(q, at + 20, "SMB2 next command offset", FieldClass::Length)?;
+    let mid = w.num64(q, at + 24, "SMB2 message id", FieldClass::Count)?;
     if flags & 2 != 0 {
         let aid = le64(q, at + 32)?;
         w.f.push(Field::new(
@@ -429,20 +429,8 @@ fn smb2(q: &[u8], at: usize, first: bool, w: &mut Walk) -> Option<usize> {
             Some(format!("0x{aid:016x}")),
         ));
     } else {
-        let pid = le32(q, at + 32)?;
-        w.f.push(Field::new(
-            at + 32..at + 36,
-            "SMB2 process id",
-            FieldClass::Code,
-            Some(pid.to_string()),
-        ));
-        let tid = le32(q, at + 36)?;
-        w.f.push(Field::new(
-            at + 36..at + 40,
-            "SMB2 tree id",
-            FieldClass::Code,
-            Some(tid.to_string()),
-        ));
+        w.num32(q, at + 32, "SMB2 process id", FieldClass::Code)?;
+        let tid = w.num32(q, at + 36, "SMB2 tree id", FieldClass::Code)?;
         if first {
             if let Some(f) = w.facts.as_mut() {
                 f.tree_id = Some(tid);
@@ -645,27 +633,14 @@ fn smb1(q: &[u8], at: usize, first: bool, w: &mut Walk) {
             f.tree_id = Some(u32::from(tid));
         }
     }
-    push(
-        &mut w.f,
-        clip(q, at + 26, 2),
-        "SMB1 process id",
-        FieldClass::Code,
-        le16(q, at + 26).map(|v| v.to_string()),
-    );
-    push(
-        &mut w.f,
-        clip(q, at + 28, 2),
-        "SMB1 user id",
-        FieldClass::Code,
-        le16(q, at + 28).map(|v| v.to_string()),
-    );
-    push(
-        &mut w.f,
-        clip(q, at + 30, 2),
-        "SMB1 multiplex id",
-        FieldClass::Count,
-        le16(q, at + 30).map(|v| v.to_string()),
-    );
+    for (off, name, class) in [
+        (26, "SMB1 process id", FieldClass::Code),
+        (28, "SMB1 user id", FieldClass::Code),
+        (30, "SMB1 multiplex id", FieldClass::Count),
+    ] {
+        let v = le16(q, at + off).map(|v| v.to_string());
+        push(&mut w.f, clip(q, at + off, 2), name, class, v);
+    }
     let body = at + SMB1_HEADER_LEN;
     let Some(wc) = u8_at(q, body) else { return };
     w.f.push(Field::new(

@@ -569,6 +569,7 @@ impl JoinResult<'_> {
                 }
                 ip.icmp_type = ip.icmp_type.or(h.icmp_type);
                 ip.icmp_code = ip.icmp_code.or(h.icmp_code);
+                ip.icmp_id = ip.icmp_id.or(h.icmp_id);
             }
         }
         let Some(s) = &self.flow else {

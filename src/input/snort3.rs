@@ -605,6 +605,7 @@ pub fn build_alert<'a>(
     a.ip.tcp_ack = rec.num_as(Field::TcpAck);
     a.ip.tcp_win = rec.num_as(Field::TcpWin);
     a.ip.icmp_type = rec.num_as(Field::IcmpType);
+    a.ip.icmp_id = rec.num_as(Field::IcmpId);
     a.ip.icmp_code = rec.num_as(Field::IcmpCode);
 
     let counters = [

@@ -4,11 +4,12 @@ use serde::Deserialize;
 
 use super::{
     Activity, DdosChannel, DdosTool, Indicator, Intent, Knowledge, KnownSignature, Magic,
-    MulticastGroup, MulticastScope, PortRange, RuleProtocol, Service, SpaceBlock, SpecialBlock,
+    MulticastGroup, MulticastScope, NextCheck, PortRange, Primer, RuleProtocol, Service,
+    SpaceBlock, SpecialBlock,
 };
 
 /// Every knowledge file by name, with its embedded text.
-pub const FILES: [(&str, &str); 12] = [
+pub const FILES: [(&str, &str); 13] = [
     (
         "ipv4-special-registry.toml",
         include_str!("../../knowledge/ipv4-special-registry.toml"),
@@ -54,7 +55,22 @@ pub const FILES: [(&str, &str); 12] = [
         "ddos-tools.toml",
         include_str!("../../knowledge/ddos-tools.toml"),
     ),
+    (
+        "teaching.toml",
+        include_str!("../../knowledge/teaching.toml"),
+    ),
 ];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeachingFile {
+    #[allow(dead_code)]
+    source: String,
+    #[serde(default)]
+    primer: Vec<Primer>,
+    #[serde(default)]
+    check: Vec<NextCheck>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +159,19 @@ fn fill_source(slot: &mut String, default: &str) {
 pub(super) fn load_file(kb: &mut Knowledge, name: &str, text: &str) -> Result<(), String> {
     let err = |e: toml::de::Error| e.to_string();
     match name {
+        "teaching.toml" => {
+            let f: TeachingFile = toml::from_str(text).map_err(err)?;
+            for p in &f.primer {
+                if p.refs.is_empty() {
+                    return Err(format!(
+                        "primer {}: a primer cites its sources (refs)",
+                        p.id
+                    ));
+                }
+            }
+            kb.primers.extend(f.primer);
+            kb.next_checks.extend(f.check);
+        }
         "ipv4-special-registry.toml" | "ipv6-special-registry.toml" => {
             let f: SpecialFile = toml::from_str(text).map_err(err)?;
             for mut b in f.block {

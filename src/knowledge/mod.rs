@@ -365,6 +365,9 @@ pub enum WordPosition {
     Prefix,
     /// The payload, less trailing CR, LF, NUL and spaces, is one of the words.
     Whole,
+    /// ICMP only: the identifier is one of `icmp_ids` and the data ends with the dotted IPv4
+    /// address the command is about (a flood's target); `words` name the command.
+    IcmpIdAddress,
 }
 
 /// One control channel of a DDoS tool: who talks to whom, over what, with which words.
@@ -413,6 +416,13 @@ impl DdosChannel {
         if self.words.is_empty() || self.words.iter().any(String::is_empty) {
             return Err(format!("{what}: needs non-empty words"));
         }
+        if self.position == WordPosition::IcmpIdAddress
+            && (self.transport != "icmp" || self.icmp_ids.is_empty())
+        {
+            return Err(format!(
+                "{what}: match = \"icmp_id_address\" needs transport icmp and icmp_ids"
+            ));
+        }
         if (self.position == WordPosition::CommandPassword) != self.password.is_some() {
             return Err(format!(
                 "{what}: a password goes with match = \"command_password\" only"
@@ -443,6 +453,35 @@ impl DdosChannel {
     }
 }
 
+/// A short lesson on a protocol fact behind an explanation (`--teach`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Primer {
+    pub id: String,
+    pub title: String,
+    /// Evidence ids whose explanation rests on the fact.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Shown for every alert whose rule fpx analysed.
+    #[serde(default)]
+    pub rule: bool,
+    pub text: String,
+    pub refs: Vec<String>,
+}
+
+/// A check that would tell a true positive, with command templates (`--teach`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextCheck {
+    pub id: String,
+    /// Evidence ids it follows; empty: every alert.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    pub text: String,
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
 /// Every fact fpx knows.
 #[derive(Clone, Debug, Default)]
 pub struct Knowledge {
@@ -460,6 +499,8 @@ pub struct Knowledge {
     pub activities: Vec<Activity>,
     pub ddos_tools: Vec<DdosTool>,
     pub ddos_channels: Vec<DdosChannel>,
+    pub primers: Vec<Primer>,
+    pub next_checks: Vec<NextCheck>,
     /// Where each file was read from (`embedded` or a path), for `--explain-sources`.
     pub origins: Vec<(String, String)>,
 }

@@ -80,22 +80,23 @@ impl InputFormat {
     }
 
     /// Parses a `--input-format` name.
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [InputFormat; 11] = [
+        InputFormat::Eve,
+        InputFormat::Fast,
+        InputFormat::Full,
+        InputFormat::Unified2,
+        InputFormat::Ipchains,
+        InputFormat::Netfilter,
+        InputFormat::CiscoAsa,
+        InputFormat::Pflog,
+        InputFormat::Zeek,
+        InputFormat::SnortJson,
+        InputFormat::SnortCsv,
+    ];
+
     pub fn from_name(s: &str) -> Option<InputFormat> {
-        [
-            InputFormat::Eve,
-            InputFormat::Fast,
-            InputFormat::Full,
-            InputFormat::Unified2,
-            InputFormat::Ipchains,
-            InputFormat::Netfilter,
-            InputFormat::CiscoAsa,
-            InputFormat::Pflog,
-            InputFormat::Zeek,
-            InputFormat::SnortJson,
-            InputFormat::SnortCsv,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == s)
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
@@ -181,6 +182,8 @@ pub struct IpHeader<'a> {
     /// ICMP type and code for portless ICMP alerts.
     pub icmp_type: Option<u8>,
     pub icmp_code: Option<u8>,
+    /// The identifier of an ICMP echo or echo reply.
+    pub icmp_id: Option<u16>,
 }
 
 /// The record as it was read, for pass-through in JSON output.

@@ -1,4 +1,4 @@
-//! Escaping attacker-controlled text for terminals and HTML.
+//! Escaping attacker-controlled text for terminals, Markdown and HTML.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -72,6 +72,10 @@ impl<W: std::io::Write> TerminalWriter<W> {
     pub fn new(inner: W) -> Self {
         TerminalWriter { inner }
     }
+
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
 }
 
 impl<W: std::io::Write> std::io::Write for TerminalWriter<W> {
@@ -109,6 +113,54 @@ fn escape_char(out: &mut String, c: char) {
     } else {
         let _ = write!(out, "\\u{{{:04x}}}", c as u32);
     }
+}
+
+/// Escapes text for Markdown (CommonMark and GitHub's tables) inline: controls and bidi
+/// marks as [`terminal`] does, HTML as entities (so no tag, comment or autolink `<...>`
+/// survives), and a backslash before every character that could start emphasis, code,
+/// links, images, headings, strikethrough or a table cell. A bare `https://` in the text can
+/// still be shown as a link by GitHub; its text is then the whole, visible address.
+pub fn markdown(s: &str) -> Cow<'_, str> {
+    let t = terminal(s);
+    let special = |c: char| {
+        matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '<' | '>' | '&' | '!' | '$'
+        )
+    };
+    if !t.chars().any(special) {
+        return t;
+    }
+    let mut out = String::with_capacity(t.len() + 16);
+    for c in t.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if special(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A code fence that `text` cannot close: one backtick more than its longest run (at least
+/// three).
+pub fn markdown_fence(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -153,6 +205,18 @@ mod tests {
             String::from_utf8(w.inner).unwrap(),
             "line\tone\n\\x1b]0;t\\x07\\u{202e}\n"
         );
+    }
+
+    #[test]
+    fn markdown_escapes() {
+        assert_eq!(markdown("plain text 1.2.3.4"), "plain text 1.2.3.4");
+        assert_eq!(
+            markdown("[x](http://e) | `c` <b>&"),
+            "\\[x\\](http://e) \\| \\`c\\` &lt;b&gt;&amp;"
+        );
+        assert_eq!(markdown("a\x1bb\u{202e}"), "a\\\\x1bb\\\\u{202e}");
+        assert_eq!(markdown_fence("no ticks"), "```");
+        assert_eq!(markdown_fence("a ```` b"), "`````");
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! Reporters: one per output format, each in its own file, behind one enum.
 
+pub mod charts;
 pub mod escape;
+pub mod html;
 pub mod json;
+pub mod layout;
+pub mod markdown;
+pub mod overview;
+pub mod progress;
+pub mod teach;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -37,6 +44,8 @@ pub struct Explained<'e, 'a> {
     pub provisional: bool,
     /// The engine whose dialect its suggestions are written in.
     pub engine: crate::model::Engine,
+    /// The knowledge the run used (for teaching mode's primers and checks).
+    pub knowledge: &'e crate::knowledge::Knowledge,
 }
 
 /// The checks a list of evidence advises, each once, in evidence order (several rules may
@@ -124,24 +133,61 @@ impl Summary {
     }
 }
 
+/// How the text report is laid out.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// Every alert in input order, then the clusters (the per-alert report), instead of the
+    /// overview of root causes with identical alerts folded.
+    pub all: bool,
+    /// Columns the text report is wrapped at; `None`: not wrapped.
+    pub width: Option<usize>,
+    /// Rows of the reader's first screen, which the overview of root causes is fitted to.
+    pub rows: usize,
+    /// Colour verdicts and headings (ANSI), for a terminal.
+    pub color: bool,
+    /// Teaching mode: primers and the checks that would tell a true positive, per alert
+    /// explained in full.
+    pub teach: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            all: false,
+            width: Some(100),
+            rows: 40,
+            color: false,
+            teach: false,
+        }
+    }
+}
+
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    Markdown,
+    Html,
 }
 
 /// A reporter writing to `W`.
 pub enum Printer<W: Write> {
-    Text(text::TextPrinter<W>),
+    Text(Box<text::TextPrinter<W>>),
     Json(json::JsonPrinter<W>),
+    Markdown(Box<markdown::MarkdownPrinter<W>>),
+    Html(Box<html::HtmlPrinter<W>>),
 }
 
 impl<W: Write> Printer<W> {
-    pub fn new(format: Format, out: W) -> Self {
+    pub fn new(format: Format, out: W, options: &ReportOptions) -> Self {
         match format {
-            Format::Text => Printer::Text(text::TextPrinter::new(out)),
+            Format::Text => Printer::Text(Box::new(text::TextPrinter::new(out, options))),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
+            Format::Markdown => {
+                Printer::Markdown(Box::new(markdown::MarkdownPrinter::new(out, options)))
+            }
+            Format::Html => Printer::Html(Box::new(html::HtmlPrinter::new(out, options))),
         }
     }
 
@@ -149,6 +195,8 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.alert(e),
             Printer::Json(p) => p.alert(e),
+            Printer::Markdown(p) => p.alert(e),
+            Printer::Html(p) => p.alert(e),
         }
     }
 
@@ -161,8 +209,8 @@ impl<W: Write> Printer<W> {
     /// Writes alert lines rendered by [`json::alert_line`].
     pub fn rendered(&mut self, lines: &[u8]) -> io::Result<()> {
         match self {
-            Printer::Text(_) => Err(io::Error::other("text alerts are not rendered apart")),
             Printer::Json(p) => p.rendered(lines),
+            _ => Err(io::Error::other("only JSON alerts are rendered apart")),
         }
     }
 
@@ -170,6 +218,8 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.cluster(c),
             Printer::Json(p) => p.cluster(c),
+            Printer::Markdown(p) => p.cluster(c),
+            Printer::Html(p) => p.cluster(c),
         }
     }
 
@@ -177,6 +227,8 @@ impl<W: Write> Printer<W> {
         match self {
             Printer::Text(p) => p.summary(s),
             Printer::Json(p) => p.summary(s),
+            Printer::Markdown(p) => p.summary(s),
+            Printer::Html(p) => p.summary(s),
         }
     }
 }

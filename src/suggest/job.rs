@@ -284,7 +284,10 @@ pub fn run<W: Write>(
         summary: &summary,
     };
     let written = match cfg.explain.format {
-        Format::Text => report.text(crate::report::escape::TerminalWriter::new(out)),
+        // `fpx suggest --format md|html` is refused when the flags are read.
+        Format::Text | Format::Markdown | Format::Html => {
+            report.text(crate::report::escape::TerminalWriter::new(out))
+        }
         Format::Json => report.json(out),
     };
     match written {

@@ -61,6 +61,7 @@ fn suricata_alert_payloads() {
                 dest: ip("dest_ip"),
                 src_port: port("src_port"),
                 dest_port: port("dest_port"),
+                icmp_id: None,
             };
             payloads += 1;
             let d = dissect_bytes(&payload, &hint, &kb);
@@ -147,6 +148,7 @@ fn binary_protocols_in_corpus_captures() {
                 dest: Some(ip.dst),
                 src_port: Some(sport),
                 dest_port: Some(dport),
+                icmp_id: None,
             };
             let dis = dissect_bytes(d.payload, &hint, &kb);
             for f in &dis.fields {

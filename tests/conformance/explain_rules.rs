@@ -91,7 +91,15 @@ fn seed_003_with_gpl_rules_cites_rev_4_flow() {
 #[ignore]
 fn seed_003_with_a_rev_1_rule_replays_the_byte_inside_the_gif_body() {
     let rev1 = project("tests/fixtures/rules/mstream-rev1.rules");
-    let out = stdout(&fpx(&["explain", "--rules", &rev1, &seed_003()]));
+    let out = stdout(&fpx(&[
+        "explain",
+        "--all",
+        "--width",
+        "0",
+        "--rules",
+        &rev1,
+        &seed_003(),
+    ]));
     eprintln!("{out}");
     let replay = out
         .lines()
