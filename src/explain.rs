@@ -621,6 +621,37 @@ struct Judged {
     slot: usize,
 }
 
+impl Judged {
+    /// What the printers and the threaded renderer write of the alert, with its final
+    /// evidence and score.
+    fn explained<'e>(
+        &'e self,
+        evidence: &'e [Evidence],
+        score: &'e Score,
+        cluster: Option<&'e ClusterReport>,
+        provisional: bool,
+        engine: Engine,
+        knowledge: &'e Knowledge,
+    ) -> Explained<'e, 'static> {
+        Explained {
+            index: self.index,
+            alert: &self.alert,
+            dissection: &self.dissection,
+            signature: self.signature.as_ref(),
+            rule: self.analysis.as_ref(),
+            evidence,
+            score,
+            intent: self.intent.as_deref(),
+            marks: &self.marks,
+            cluster,
+            context: self.context.as_ref(),
+            provisional,
+            engine,
+            knowledge,
+        }
+    }
+}
+
 /// An alert scored with its cluster's evidence, ready to print.
 struct Final {
     j: Judged,
@@ -1083,22 +1114,8 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                     }
                     sort_evidence(&mut evidence);
                     let score = final_score(book, &j, report, &evidence);
-                    let e = Explained {
-                        index: j.index,
-                        alert: &j.alert,
-                        dissection: &j.dissection,
-                        signature: j.signature.as_ref(),
-                        rule: j.analysis.as_ref(),
-                        evidence: &evidence,
-                        score: &score,
-                        intent: j.intent.as_deref(),
-                        marks: &j.marks,
-                        cluster: report,
-                        context: j.context.as_ref(),
-                        provisional,
-                        engine: engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
-                        knowledge: kb,
-                    };
+                    let engine = engine.or(j.alert.engine).unwrap_or(Engine::Suricata);
+                    let e = j.explained(&evidence, &score, report, provisional, engine, kb);
                     let failed = crate::report::json::alert_line(&e, out).err();
                     (Final { j, evidence, score }, failed)
                 });
@@ -1253,22 +1270,8 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         if self.clusters_only {
             return Ok(());
         }
-        let e = Explained {
-            index: j.index,
-            alert: &j.alert,
-            dissection: &j.dissection,
-            signature: j.signature.as_ref(),
-            rule: j.analysis.as_ref(),
-            evidence: &evidence,
-            score: &score,
-            intent: j.intent.as_deref(),
-            marks: &j.marks,
-            cluster: report,
-            context: j.context.as_ref(),
-            provisional,
-            engine: self.engine.or(j.alert.engine).unwrap_or(Engine::Suricata),
-            knowledge: self.kb,
-        };
+        let engine = self.engine.or(j.alert.engine).unwrap_or(Engine::Suricata);
+        let e = j.explained(&evidence, &score, report, provisional, engine, self.kb);
         self.printer.alert(&e)
     }
 
