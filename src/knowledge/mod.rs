@@ -268,57 +268,57 @@ impl ActivityMatch {
             && self.ssdp_method.is_empty()
     }
 
+    /// Whether the alert shows this activity. Runs on every alert, so the cheapest and most
+    /// selective keys come first and nothing allocates.
     fn holds(&self, s: &Seen<'_>) -> bool {
-        let lower = |x: &str| x.to_ascii_lowercase();
-        let first_label = |n: &str| lower(n.trim().split('.').next().unwrap_or("").trim());
-        let name_ok = self.query_name.is_empty()
-            || s.names
-                .iter()
-                .any(|n| self.query_name.iter().any(|q| first_label(n) == lower(q)));
-        let host_ok = self.http_host.is_empty()
-            || s.http_host.is_some_and(|h| {
-                let h = lower(h.split(':').next().unwrap_or(h).trim());
-                self.http_host
-                    .iter()
-                    .any(|want| match want.strip_prefix('.') {
-                        Some(suffix) => h.ends_with(&format!(".{suffix}")) || h == suffix,
-                        None => h == lower(want),
-                    })
-            });
-        let path_ok = self.http_path.is_empty()
-            || s.http_path.is_some_and(|p| {
-                self.http_path
-                    .iter()
-                    .any(|want| p.starts_with(want.as_str()))
-            });
-        let ua_ok = self.user_agent.is_empty()
-            || s.user_agent.is_some_and(|u| {
-                let u = lower(u);
-                self.user_agent.iter().any(|w| u.contains(&lower(w)))
-            });
-        let payload_ok = self.payload_contains.is_empty()
-            || s.payload.is_some_and(|p| {
-                self.payload_contains
-                    .iter()
-                    .any(|w| memchr::memmem::find(p, w.as_bytes()).is_some())
-            });
-        let ssdp_ok = self.ssdp_method.is_empty()
-            || s.ssdp_method
-                .is_some_and(|m| self.ssdp_method.iter().any(|w| w.eq_ignore_ascii_case(m)));
-        let port_ok = self.udp_port.is_none_or(|p| s.udp_port == Some(p));
-        let group_ok = !self.to_group || s.to_group;
-        let protocol_ok = self.protocol.is_empty()
-            || s.protocol
-                .is_some_and(|p| self.protocol.iter().any(|w| w == p));
-        name_ok
-            && host_ok
-            && path_ok
-            && ua_ok
-            && payload_ok
-            && ssdp_ok
-            && port_ok
-            && group_ok
-            && protocol_ok
+        if self.udp_port.is_some_and(|p| s.udp_port != Some(p)) || (self.to_group && !s.to_group) {
+            return false;
+        }
+        let any = |wanted: &[String], ok: &dyn Fn(&str) -> bool| {
+            wanted.is_empty() || wanted.iter().any(|w| ok(w))
+        };
+        if !any(&self.protocol, &|w| s.protocol == Some(w)) {
+            return false;
+        }
+        if !any(&self.ssdp_method, &|w| {
+            s.ssdp_method.is_some_and(|m| w.eq_ignore_ascii_case(m))
+        }) {
+            return false;
+        }
+        if !any(&self.query_name, &|q| {
+            s.names.iter().any(|n| {
+                let label = n.trim().split('.').next().unwrap_or("").trim();
+                q.eq_ignore_ascii_case(label)
+            })
+        }) {
+            return false;
+        }
+        if !any(&self.http_host, &|want| {
+            s.http_host.is_some_and(|h| {
+                let h = h.split(':').next().unwrap_or(h).trim();
+                match want.strip_prefix('.') {
+                    Some(suffix) => h.eq_ignore_ascii_case(suffix) || ends_with_label(h, suffix),
+                    None => h.eq_ignore_ascii_case(want),
+                }
+            })
+        }) {
+            return false;
+        }
+        if !any(&self.http_path, &|w| {
+            s.http_path.is_some_and(|p| p.starts_with(w))
+        }) {
+            return false;
+        }
+        if !any(&self.user_agent, &|w| {
+            s.user_agent
+                .is_some_and(|u| contains_ignore_ascii_case(u, w))
+        }) {
+            return false;
+        }
+        any(&self.payload_contains, &|w| {
+            s.payload
+                .is_some_and(|p| memchr::memmem::find(p, w.as_bytes()).is_some())
+        })
     }
 }
 
@@ -680,6 +680,20 @@ impl Knowledge {
 /// classtype short name: both are accepted by matching the classification.config description
 /// loosely. Kept conservative: only exact short names match here; descriptions are matched
 /// through the `classification.config` reader when one is given.
+/// Whether `hay` holds `needle`, ASCII case ignored.
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Whether the host name `h` ends with the label `.suffix`, ASCII case ignored.
+fn ends_with_label(h: &str, suffix: &str) -> bool {
+    let (h, x) = (h.as_bytes(), suffix.as_bytes());
+    h.len() > x.len()
+        && h[h.len() - x.len() - 1] == b'.'
+        && h[h.len() - x.len()..].eq_ignore_ascii_case(x)
+}
+
 fn humanised_classtype(_short: &str, _text: &str) -> bool {
     false
 }
