@@ -182,6 +182,40 @@ pub fn go_on(flow: Flow) -> Result<(), ReadError> {
     }
 }
 
+/// What the one-record-per-line readers (Snort 3's alert_json and alert_csv) do with a line
+/// before parsing it: a line cut at the reader's limit is reported skipped, line 1's UTF-8 BOM
+/// is dropped, a blank line is no record, and a line of invalid UTF-8 is kept with U+FFFD and
+/// reported repaired. `text` is [`LineReader::text`] of the line. Returns the text to parse,
+/// `None` for a line that is no record.
+// The `Cow` tells whether the bytes were valid UTF-8, which a `&str` no longer says.
+#[allow(clippy::ptr_arg)]
+pub fn record_line<'t>(
+    lines: &LineReader<'_>,
+    text: &'t Cow<'_, str>,
+    at: &Provenance<'_>,
+    sink: &mut dyn Sink,
+) -> Result<Option<&'t str>, ReadError> {
+    let n = lines.line_no;
+    if lines.overlong {
+        let detail = format!("line {n}: longer than {} bytes", lines.limit);
+        go_on(sink.skipped(LINE_TOO_LONG, at, Some(&detail)))?;
+        return Ok(None);
+    }
+    let mut line: &str = text.as_ref();
+    if n == 1 {
+        line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    }
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    if matches!(text, Cow::Owned(_)) {
+        let detail =
+            format!("line {n}: not UTF-8; the bytes were replaced with U+FFFD and the record kept");
+        sink.repaired(super::REPAIRED_UTF8, at, &detail);
+    }
+    Ok(Some(line))
+}
+
 /// A line parser of a syslog-style firewall format: an event, `Err(Some(why))` for a line of
 /// the format that is broken, `Err(None)` for a line that is not of the format.
 pub type LineParser = for<'l> fn(

@@ -30,7 +30,7 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use super::logline::{at_line, go_on, LineReader, LINE_TOO_LONG};
+use super::logline::{at_line, go_on, record_line, LineReader};
 use super::snort3::{build_alert, split_ap, Field, Record, DEFAULT_FIELDS, MAX_LINE_LEN};
 use super::textcommon::{parse_sig_triple, parse_text_time, TextTime};
 use super::year::YearHints;
@@ -60,19 +60,10 @@ pub fn read(
     while lines.next_line()? {
         let n = lines.line_no;
         let at = at_line(ctx, n);
-        if lines.overlong {
-            let detail = format!("line {n}: longer than {MAX_LINE_LEN} bytes");
-            go_on(sink.skipped(LINE_TOO_LONG, &at, Some(&detail)))?;
-            continue;
-        }
         let text = lines.text();
-        let mut line: &str = &text;
-        if n == 1 {
-            line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        }
-        if line.trim().is_empty() {
+        let Some(line) = record_line(&lines, &text, &at, sink)? else {
             continue;
-        }
+        };
         let flow = match r.line(line) {
             Ok((rec, snort2)) => {
                 let original = Original::Text(Cow::Borrowed(line));

@@ -25,7 +25,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::logline::{at_line, go_on, LineReader, LINE_TOO_LONG};
+use super::logline::{at_line, go_on, record_line, LineReader};
 use super::snort3::{build_alert, Field, Record, Value, MAX_LINE_LEN};
 use super::year::YearHints;
 use super::{ReadContext, ReadError, Sink};
@@ -42,25 +42,10 @@ pub fn read(
     while lines.next_line()? {
         let n = lines.line_no;
         let at = at_line(ctx, n);
-        if lines.overlong {
-            let detail = format!("line {n}: longer than {MAX_LINE_LEN} bytes");
-            go_on(sink.skipped(LINE_TOO_LONG, &at, Some(&detail)))?;
-            continue;
-        }
         let text = lines.text();
-        let mut line: &str = &text;
-        if n == 1 {
-            line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        }
-        if line.trim().is_empty() {
+        let Some(line) = record_line(&lines, &text, &at, sink)? else {
             continue;
-        }
-        if matches!(text, Cow::Owned(_)) {
-            let detail = format!(
-                "line {n}: not UTF-8; the bytes were replaced with U+FFFD and the record kept"
-            );
-            sink.repaired(super::REPAIRED_UTF8, &at, &detail);
-        }
+        };
         let flow = match serde_json::from_str::<JsonRecord<'_>>(line) {
             Ok(JsonRecord(rec)) if rec.count == 0 => {
                 let detail = format!("line {n}: a JSON object without any Snort alert_json field");

@@ -311,7 +311,7 @@ impl ActivityMatch {
         }
         if !any(&self.user_agent, &|w| {
             s.user_agent
-                .is_some_and(|u| contains_ignore_ascii_case(u, w))
+                .is_some_and(|u| crate::input::logline::contains_nocase(u, w))
         }) {
             return false;
         }
@@ -680,12 +680,6 @@ impl Knowledge {
 /// classtype short name: both are accepted by matching the classification.config description
 /// loosely. Kept conservative: only exact short names match here; descriptions are matched
 /// through the `classification.config` reader when one is given.
-/// Whether `hay` holds `needle`, ASCII case ignored.
-fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
 /// Whether the host name `h` ends with the label `.suffix`, ASCII case ignored.
 fn ends_with_label(h: &str, suffix: &str) -> bool {
     let (h, x) = (h.as_bytes(), suffix.as_bytes());
