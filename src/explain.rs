@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use crate::cluster::{self, ClusterBooks, ClusterReport};
 use crate::dissect::{self, Dissection};
-use crate::evidence::{self, Evidence, Facts, RuleBook, SignatureInfo, Value};
+use crate::evidence::{self, Evidence, Facts, GivenVars, RuleBook, SignatureInfo, Value};
 use crate::flow::PcapIndex;
 use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
@@ -251,6 +251,7 @@ fn collect<W: Write>(
         books: &books,
         pcap: pcap.as_ref(),
         sigs: &sigs,
+        given_vars: GivenVars::of(&sigs.vars),
         printer: Printer::new(cfg.format, out, &cfg.report),
         summary: Summary::default(),
         held: VecDeque::new(),
@@ -747,6 +748,7 @@ struct Judges<'a, 'k> {
     book: &'k RuleBook,
     sigs: &'k SignatureContext,
     state: &'a State<'k>,
+    given_vars: &'a GivenVars,
 }
 
 /// An alert weighed on its own evidence, before it joins its cluster.
@@ -781,6 +783,7 @@ impl Judges<'_, '_> {
             facts,
             &alert,
             &self.sigs.vars,
+            self.given_vars,
             analysis.as_ref().and_then(|ra| ra.rule.header.as_ref()),
         );
         let context = self.state.alert_context(&alert);
@@ -845,6 +848,8 @@ struct Explainer<'k, 'w, W: Write> {
     books: &'k ClusterBooks,
     pcap: Option<&'k PcapIndex>,
     sigs: &'k SignatureContext,
+    /// HOME_NET and EXTERNAL_NET as given, described once for the variable facts.
+    given_vars: GivenVars,
     state: State<'k>,
     /// Threads that judge and render alerts (see [`par_map`]).
     threads: usize,
@@ -1032,6 +1037,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             book: self.book,
             sigs: self.sigs,
             state: &self.state,
+            given_vars: &self.given_vars,
         };
         let weighed = par_map(
             dissected,

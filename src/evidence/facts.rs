@@ -1016,8 +1016,23 @@ fn match_facts(out: &mut Facts, payload: &[u8], dis: &Dissection, sig: &Signatur
     }
 }
 
-/// Adds the facts of the analysed rule to facts already computed by [`compute`]: the replay's
-/// matches replace the `match.*` facts that [`compute`] estimated from the contents alone.
+/// HOME_NET and EXTERNAL_NET as the user gave them (description, and whether `any`): the same
+/// for every alert of a run, so described once.
+#[derive(Clone, Debug, Default)]
+pub struct GivenVars {
+    home: Option<(String, bool)>,
+    external: Option<(String, bool)>,
+}
+
+impl GivenVars {
+    pub fn of(vars: &crate::signature::vars::Vars) -> GivenVars {
+        GivenVars {
+            home: vars.given_addr_var("HOME_NET"),
+            external: vars.given_addr_var("EXTERNAL_NET"),
+        }
+    }
+}
+
 /// What the address variables say of an alert: which of its hosts are inside (`src.home`,
 /// `dest.home`), and, when the user gave HOME_NET or EXTERNAL_NET, whether the alert shows
 /// them set wrong: inside space HOME_NET leaves out, an EXTERNAL_NET of `any`, a HOME_NET
@@ -1027,12 +1042,12 @@ pub fn compute_variables(
     out: &mut Facts,
     alert: &Alert<'_>,
     vars: &crate::signature::vars::Vars,
+    given: &GivenVars,
     header: Option<&crate::signature::parse::Header>,
 ) {
     use crate::signature::parse::AddrExpr;
-    let home = vars.given_addr_var("HOME_NET");
+    let (home, external) = (&given.home, &given.external);
     out.b("home_net.given", home.is_some());
-    let external = vars.given_addr_var("EXTERNAL_NET");
     let sides = [
         (&alert.src.host, "src.private", "source"),
         (&alert.dest.host, "dest.private", "destination"),
@@ -1102,6 +1117,8 @@ pub fn compute_variables(
     }
 }
 
+/// Adds the facts of the analysed rule to facts already computed by [`compute`]: the replay's
+/// matches replace the `match.*` facts that [`compute`] estimated from the contents alone.
 pub fn compute_rule(out: &mut Facts, alert: &Alert<'_>, dis: &Dissection, ra: &RuleAnalysis) {
     let r = &ra.rule;
     out.s("rule.source", r.origin.to_string());
