@@ -173,6 +173,8 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1),
+        follow: false,
+        hold_time: None,
     };
     let explain = median(
         || {

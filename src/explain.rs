@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::cluster::{self, ClusterBooks, ClusterReport};
 use crate::dissect::{self, Dissection};
@@ -94,6 +95,11 @@ pub struct ExplainConfig {
     pub feedback: Option<PathBuf>,
     /// Threads that judge and render a window's alerts (0: one per core).
     pub threads: usize,
+    /// `--follow`: the inputs are live (a growing file, a pipe that does not end).
+    pub follow: bool,
+    /// Longest an alert is held before it is judged, when reading can wait for more input
+    /// (`--follow`): the latency the output promises. `None`: held by count and bytes only.
+    pub hold_time: Option<Duration>,
 }
 
 impl ExplainConfig {
@@ -257,6 +263,7 @@ fn collect<W: Write>(
         held: VecDeque::new(),
         held_bytes: 0,
         hold_alerts: cfg.hold_alerts.max(1),
+        hold_time: cfg.hold_time,
         warn,
         warnings_left: cfg.max_warnings,
         clusters_only: cfg.clusters_only,
@@ -277,7 +284,8 @@ fn collect<W: Write>(
             .push((path, format!("capture: {}", pcap_error_message(&e))));
     }
     // Context logs first, so that every alert is judged with what they say about its hosts.
-    if ex.threads > 1 {
+    // A live input says when it waits, which only a reader on its own thread can act on.
+    if ex.threads > 1 || cfg.follow {
         read_on_a_thread(cfg, &mut ex);
     } else {
         for opened in input::open_all(&cfg.inputs, &cfg.read) {
@@ -350,33 +358,61 @@ const READ_BATCH: usize = 256;
 /// showed it stalled within milliseconds of each release.
 const READ_QUEUE: usize = 16;
 
-/// A [`Sink`] that sends what a reader gives to the explaining thread.
-struct Forward {
-    batch: Vec<Read>,
+/// The records a reader has read and not yet sent, shared between its [`Forward`] sink and a
+/// live input's idle hook, which sends them before the input waits for more.
+struct Batch {
+    items: Vec<Read>,
     tx: std::sync::mpsc::SyncSender<Vec<Read>>,
     /// The explaining thread stopped listening (its output closed).
     closed: bool,
 }
 
+impl Batch {
+    fn send(&mut self) {
+        if self.items.is_empty() || self.closed {
+            return;
+        }
+        let items = std::mem::replace(&mut self.items, Vec::with_capacity(READ_BATCH));
+        self.closed = self.tx.send(items).is_err();
+    }
+}
+
+/// A [`Sink`] that sends what a reader gives to the explaining thread.
+struct Forward {
+    batch: std::rc::Rc<std::cell::RefCell<Batch>>,
+}
+
 impl Forward {
     fn push(&mut self, r: Read) -> Flow {
-        self.batch.push(r);
-        if self.batch.len() >= READ_BATCH {
-            self.send();
+        let mut b = self.batch.borrow_mut();
+        b.items.push(r);
+        if b.items.len() >= READ_BATCH {
+            b.send();
         }
-        if self.closed {
+        if b.closed {
             Flow::Stop
         } else {
             Flow::Continue
         }
     }
 
-    fn send(&mut self) {
-        if self.batch.is_empty() || self.closed {
-            return;
-        }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(READ_BATCH));
-        self.closed = self.tx.send(batch).is_err();
+    fn send(&mut self) -> bool {
+        let mut b = self.batch.borrow_mut();
+        b.send();
+        !b.closed
+    }
+
+    /// The hook a live input calls before it waits: what was read goes out now. It tells the
+    /// input to stop when nobody listens any more.
+    fn idle_hook(&self) -> input::follow::Idle {
+        let batch = std::rc::Rc::clone(&self.batch);
+        Box::new(move || match batch.try_borrow_mut() {
+            Ok(mut b) => {
+                b.send();
+                !b.closed
+            }
+            Err(_) => true,
+        })
     }
 }
 
@@ -400,64 +436,105 @@ impl Sink for Forward {
     }
 }
 
+/// Reads every input in order into `fwd`; with `follow`, the last one is read live, as it
+/// grows, after the others are read whole.
+fn read_inputs(inputs: &[String], read: &ReadOptions, follow: bool, mut fwd: Forward) {
+    let (whole, live) = match inputs.split_last() {
+        Some((last, rest)) if follow => (rest, Some(last)),
+        _ => (inputs, None),
+    };
+    let read_one = |o: input::Opened, fwd: &mut Forward| {
+        let (path, format) = (o.path.clone(), o.format());
+        let _ = fwd.push(Read::Begin { path, format });
+        let result = input::read_opened(o, read, fwd);
+        let stopped = matches!(result, Err(ReadError::Stopped));
+        let _ = fwd.push(Read::End(result));
+        fwd.send() && !stopped
+    };
+    for o in input::open_all(whole, read) {
+        if !read_one(o, &mut fwd) {
+            return;
+        }
+    }
+    if let Some(path) = live {
+        // Opened only now: opening a live input waits for its first line.
+        let o = input::Opened::live(path, read, fwd.idle_hook());
+        read_one(o, &mut fwd);
+    }
+}
+
 /// Reads every input on a thread of its own while this one explains what it read: parsing
 /// overlaps judging. The records arrive in input order, so the result is the one of a single
-/// thread.
+/// thread. With a hold time, alerts are also released when they are due, whether or not
+/// more input came.
 fn read_on_a_thread<W: Write>(cfg: &ExplainConfig, ex: &mut Explainer<'_, '_, W>) {
+    use std::sync::mpsc::RecvTimeoutError;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(READ_QUEUE);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut fwd = Forward {
-                batch: Vec::with_capacity(READ_BATCH),
-                tx,
-                closed: false,
+    let (inputs, read, follow) = (cfg.inputs.clone(), cfg.read.clone(), cfg.follow);
+    let reader = std::thread::spawn(move || {
+        let batch = Batch {
+            items: Vec::with_capacity(READ_BATCH),
+            tx,
+            closed: false,
+        };
+        let fwd = Forward {
+            batch: std::rc::Rc::new(std::cell::RefCell::new(batch)),
+        };
+        read_inputs(&inputs, &read, follow, fwd);
+    });
+    let mut current: Option<(String, Option<crate::model::InputFormat>, Counts)> = None;
+    let mut stopped = false;
+    'batches: loop {
+        let got = match ex.next_due() {
+            Some(due) => rx.recv_timeout(due.saturating_duration_since(Instant::now())),
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        let batch = match got {
+            Ok(batch) => batch,
+            Err(RecvTimeoutError::Timeout) => Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        for r in batch {
+            let flow = match r {
+                Read::Begin { path, format } => {
+                    current = Some((path, format, ex.counts()));
+                    Flow::Continue
+                }
+                Read::Alert(a) => ex.alert(a),
+                Read::Context(e) => ex.context(e),
+                Read::Skipped(reason, at, detail) => ex.skipped(reason, &at, detail.as_deref()),
+                Read::Repaired(what, at, detail) => {
+                    ex.repaired(what, &at, &detail);
+                    Flow::Continue
+                }
+                Read::End(result) => {
+                    let Some((path, format, before)) = current.take() else {
+                        continue;
+                    };
+                    if ex.input_done(&path, format, before, result, &cfg.read) {
+                        Flow::Continue
+                    } else {
+                        Flow::Stop
+                    }
+                }
             };
-            for opened in input::open_all(&cfg.inputs, &cfg.read) {
-                let (path, format) = (opened.path.clone(), opened.format());
-                let _ = fwd.push(Read::Begin { path, format });
-                let result = input::read_opened(opened, &cfg.read, &mut fwd);
-                let stopped = matches!(result, Err(ReadError::Stopped));
-                let _ = fwd.push(Read::End(result));
-                fwd.send();
-                if stopped || fwd.closed {
-                    break;
-                }
-            }
-        });
-        let mut current: Option<(String, Option<crate::model::InputFormat>, Counts)> = None;
-        'batches: for batch in rx.iter() {
-            for r in batch {
-                let flow = match r {
-                    Read::Begin { path, format } => {
-                        current = Some((path, format, ex.counts()));
-                        Flow::Continue
-                    }
-                    Read::Alert(a) => ex.alert(a),
-                    Read::Context(e) => ex.context(e),
-                    Read::Skipped(reason, at, detail) => ex.skipped(reason, &at, detail.as_deref()),
-                    Read::Repaired(what, at, detail) => {
-                        ex.repaired(what, &at, &detail);
-                        Flow::Continue
-                    }
-                    Read::End(result) => {
-                        let Some((path, format, before)) = current.take() else {
-                            continue;
-                        };
-                        if ex.input_done(&path, format, before, result, &cfg.read) {
-                            Flow::Continue
-                        } else {
-                            Flow::Stop
-                        }
-                    }
-                };
-                if flow == Flow::Stop {
-                    // Dropping the receiver tells the reader to stop.
-                    break 'batches;
-                }
+            if flow == Flow::Stop {
+                stopped = true;
+                break 'batches;
             }
         }
-        drop(rx);
-    });
+        ex.release_due(Instant::now());
+        if ex.io_error.is_some() {
+            stopped = true;
+            break;
+        }
+    }
+    // Dropping the receiver tells the reader to stop. A reader that stopped early may be
+    // waiting on a live input, so it is not waited for.
+    drop(rx);
+    if !stopped {
+        let _ = reader.join();
+    }
 }
 
 /// Why an input gave no alert and no log record, and what would read it (`read_as`: the
@@ -540,6 +617,8 @@ struct Held {
     alert: Alert<'static>,
     sid_from: Option<&'static str>,
     bytes: usize,
+    /// When it was read, if it is held by time ([`ExplainConfig::hold_time`]).
+    arrived: Option<Instant>,
 }
 
 /// False-positive alerts kept per signature to replay proposed rule changes on: a proposal
@@ -858,6 +937,7 @@ struct Explainer<'k, 'w, W: Write> {
     held: VecDeque<Held>,
     held_bytes: usize,
     hold_alerts: usize,
+    hold_time: Option<Duration>,
     warn: &'w mut dyn Write,
     warnings_left: usize,
     clusters_only: bool,
@@ -1021,6 +1101,38 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         } else {
             self.held.len().div_ceil(2)
         };
+        self.release_front(take, !at_end)
+    }
+
+    /// Judges and prints the alerts held longer than the hold time, and flushes the output
+    /// so that they reach the reader of a live stream now.
+    fn release_due(&mut self, now: Instant) {
+        let Some(hold) = self.hold_time else {
+            return;
+        };
+        let due = self
+            .held
+            .iter()
+            .take_while(|h| h.arrived.is_some_and(|t| now.duration_since(t) >= hold))
+            .count();
+        if due > 0 {
+            self.release_front(due, true);
+        }
+        if self.io_error.is_none() {
+            if let Err(e) = self.printer.flush() {
+                self.io_error = Some(e);
+            }
+        }
+    }
+
+    /// When the oldest held alert is due ([`Explainer::release_due`]).
+    fn next_due(&self) -> Option<Instant> {
+        Some(self.held.front()?.arrived? + self.hold_time?)
+    }
+
+    /// Judges and prints the `take` oldest held alerts (`provisional`: before the input
+    /// ended). Returns the reports of the clusters it weighed.
+    fn release_front(&mut self, take: usize, provisional: bool) -> HashMap<usize, ClusterReport> {
         let mut dissected = Vec::with_capacity(take);
         for _ in 0..take {
             let Some(h) = self.held.pop_front() else {
@@ -1056,7 +1168,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 }
             }
         }
-        if !at_end {
+        if provisional {
             self.summary.judged_early += judged.len() as u64;
         }
         // Final scores first, without copying the evidence (the window's alerts are many),
@@ -1073,7 +1185,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             self.suggest(*slot, r);
         }
         if self.printer.renders_apart() && !self.clusters_only {
-            self.print_rendered(judged, &reports, !at_end);
+            self.print_rendered(judged, &reports, provisional);
             return reports;
         }
         for mut j in judged {
@@ -1087,7 +1199,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
             }
             sort_evidence(&mut evidence);
             let score = self.final_score(&j, report, &evidence);
-            if let Err(e) = self.print_alert(Final { j, evidence, score }, report, !at_end) {
+            if let Err(e) = self.print_alert(Final { j, evidence, score }, report, provisional) {
                 self.io_error = Some(e);
             }
         }
@@ -1361,6 +1473,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
             alert: alert.into_owned(),
             sid_from,
             bytes,
+            arrived: self.hold_time.map(|_| Instant::now()),
         });
         if self.held.len() > self.hold_alerts || self.held_bytes > HOLD_BYTES {
             self.release(false);

@@ -9,6 +9,7 @@ mod flood;
 mod hostile;
 mod injection;
 mod judgement;
+mod live;
 mod manners;
 mod pcap_join;
 mod report;

@@ -377,6 +377,48 @@ pub struct ExplainFlags {
     /// for every count, in input order.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Keep reading the last input as it grows: a file (rotation and truncation followed,
+    /// like `tail -F`) or a pipe on stdin (`-`), writing each alert within the hold time. The
+    /// inputs before it (context logs, say) are read whole first. Text is written alert by
+    /// alert (as with --all); for a log pipeline, use --format json.
+    #[arg(long)]
+    pub follow: bool,
+    /// Longest an alert is held, with --follow, before it is judged with what came after it:
+    /// the output's latency ("500ms", "2s", "1.5"). Default 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub hold_time: Option<std::time::Duration>,
+}
+
+/// The default `--hold-time` with `--follow`: half the one-second latency a log pipeline
+/// expects, leaving the other half for judging, writing and the reader's poll.
+pub const FOLLOW_HOLD_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Longest `--hold-time`: an hour of alerts held is more than the hold window's count and
+/// bytes allow on any sensor that writes them.
+const MAX_HOLD_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A duration as `--hold-time` takes it: seconds ("1.5", "2s") or milliseconds ("500ms").
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else if let Some(sec) = t.strip_suffix('s') {
+        (sec, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let secs = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| v * scale)
+        .ok_or_else(|| format!("{s:?}: a duration such as 500ms, 2s or 1.5"))?;
+    let d = std::time::Duration::from_secs_f64(secs);
+    if d > MAX_HOLD_TIME {
+        return Err(format!("{s:?}: at most {}s", MAX_HOLD_TIME.as_secs()));
+    }
+    Ok(d)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -524,11 +566,32 @@ impl ExplainFlags {
         if let Some(h) = &self.home_net {
             parse_addr(h, 0).map_err(|e| format!("--home-net {h:?}: {e}"))?;
         }
+        if self.follow {
+            // A live stream has no end at which to move a file into place or lay out a page.
+            if self.output.is_some() {
+                return Err(
+                    "--follow writes to stdout: a live stream has no end at which \
+                            to complete an -o file"
+                        .into(),
+                );
+            }
+            if self.format == ReportFormatFlag::Html {
+                return Err(
+                    "--follow streams text, json or md; an HTML page is written \
+                            when its input ends"
+                        .into(),
+                );
+            }
+        } else if self.hold_time.is_some() {
+            return Err("--hold-time applies to live input: use it with --follow".into());
+        }
+        let all = self.all || self.follow;
         Ok(ExplainConfig {
             inputs: self.inputs,
             read: ReadOptions {
                 year: self.year,
                 format: self.input_format,
+                live: self.follow,
             },
             format: match self.format {
                 ReportFormatFlag::Text => Format::Text,
@@ -553,7 +616,7 @@ impl ExplainFlags {
                 let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
                 let (width, rows) = screen(self.width, to_terminal);
                 ReportOptions {
-                    all: self.all,
+                    all,
                     width,
                     rows,
                     color: use_color(self.color, to_terminal),
@@ -564,7 +627,7 @@ impl ExplainFlags {
             // streams (--all, JSON, Markdown); the overview is written after reading ends.
             progress: {
                 use std::io::IsTerminal;
-                let streams = self.all || self.format != ReportFormatFlag::Text;
+                let streams = all || self.format != ReportFormatFlag::Text;
                 let shared = self.output.is_none() && std::io::stdout().is_terminal();
                 !self.quiet && std::io::stderr().is_terminal() && !(shared && streams)
             },
@@ -577,6 +640,10 @@ impl ExplainFlags {
             collect: false,
             feedback: self.feedback,
             threads: self.threads,
+            follow: self.follow,
+            hold_time: self
+                .follow
+                .then(|| self.hold_time.unwrap_or(FOLLOW_HOLD_TIME)),
         })
     }
 }

@@ -76,6 +76,20 @@ pub fn read(
     read_with(input, ctx, sink, Limits::DEFAULT)
 }
 
+/// Reads EVE JSON lines from a live input into `sink`, each alert as soon as it is read: its
+/// flow record comes when the flow times out, too late for a live stream to wait for.
+pub fn read_live(
+    input: &mut dyn BufRead,
+    ctx: &ReadContext<'_>,
+    sink: &mut dyn Sink,
+) -> Result<(), ReadError> {
+    let limits = Limits {
+        window: 0,
+        ..Limits::DEFAULT
+    };
+    read_with(input, ctx, sink, limits)
+}
+
 /// The bounds of one read; tests shrink them.
 #[derive(Clone, Copy, Debug)]
 struct Limits {

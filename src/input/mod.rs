@@ -9,6 +9,7 @@ pub mod cisco_asa;
 pub mod detect;
 pub mod eve;
 pub mod fast;
+pub mod follow;
 pub mod full;
 pub mod ipchains;
 pub mod limits;
@@ -44,6 +45,10 @@ pub struct ReadOptions {
     pub year: Option<i32>,
     /// `--input-format`: skip detection.
     pub format: Option<InputFormat>,
+    /// `--follow`: records go out as soon as they are read; readers do not hold one back for
+    /// later records that enrich it (an EVE alert for its flow record, which Suricata writes
+    /// when the flow times out, minutes later).
+    pub live: bool,
 }
 
 /// Where reading stops early. Per-record problems are not errors: they go to
@@ -175,6 +180,25 @@ impl Opened {
         }
     }
 
+    /// Opens `path` (`-`: stdin) to be followed as it grows ([`follow`]); `idle` is called
+    /// whenever reading waits for more. Its format is told from its first line.
+    pub fn live(path: &str, opts: &ReadOptions, idle: follow::Idle) -> Opened {
+        let state = match follow::open(path, idle) {
+            Err(e) => OpenedState::Failed(e),
+            Ok(input) => match opts
+                .format
+                .map_or_else(|| detect_format(path, input.peek()), Ok)
+            {
+                Err(e) => OpenedState::Failed(e),
+                Ok(f) => OpenedState::Stream(Box::new(input), f),
+            },
+        };
+        Opened {
+            path: path.to_string(),
+            state,
+        }
+    }
+
     /// The format the input was told to be, when it was.
     pub fn format(&self) -> Option<InputFormat> {
         match &self.state {
@@ -218,7 +242,7 @@ pub fn read_opened(o: Opened, opts: &ReadOptions, sink: &mut dyn Sink) -> Result
         year: opts.year,
         mtime_year,
     };
-    dispatch(format, &mut input, &ctx, sink)
+    dispatch(format, &mut input, &ctx, opts.live, sink)
 }
 
 /// Opens every input once, in reading order: context logs (firewall, Zeek) before alert
@@ -245,10 +269,12 @@ fn dispatch(
     format: InputFormat,
     input: &mut Input,
     ctx: &ReadContext<'_>,
+    live: bool,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
     let reader = input.reader();
     match format {
+        InputFormat::Eve if live => eve::read_live(reader, ctx, sink),
         InputFormat::Eve => eve::read(reader, ctx, sink),
         InputFormat::Fast => fast::read(reader, ctx, sink),
         InputFormat::Full => full::read(reader, ctx, sink),

@@ -34,6 +34,16 @@ impl Input {
     pub fn reader(&mut self) -> &mut dyn BufRead {
         &mut self.reader
     }
+
+    /// A live input (see [`super::follow`]), not decompressed, with the head it peeked.
+    pub(super) fn live(head: Vec<u8>, rest: Box<dyn Read>) -> Input {
+        let peeked = std::io::Cursor::new(head.clone());
+        Input {
+            reader: Box::new(BufReader::with_capacity(READ_BUFFER, peeked.chain(rest))),
+            head,
+            compressed: None,
+        }
+    }
 }
 
 /// Opens `path` (`-` is stdin), decompressing gzip and zstd by their magic bytes.

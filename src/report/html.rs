@@ -93,6 +93,10 @@ impl<W: Write> HtmlPrinter<W> {
         Ok(())
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         let ov = std::mem::take(&mut self.overview);
         let page = page(&self.env, ov.rank(), s, self.all)?;

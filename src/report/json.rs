@@ -693,6 +693,10 @@ impl<W: Write> JsonPrinter<W> {
         self.emit(&line)
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         let line = SummaryLine {
             kind: "summary",

@@ -68,6 +68,10 @@ impl<W: Write> MarkdownPrinter<W> {
         Ok(())
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         if !self.all {
             let ov = std::mem::take(&mut self.overview);

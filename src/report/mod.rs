@@ -223,6 +223,16 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Writes out what is buffered (a live stream's reader gets each batch as it is judged).
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Printer::Text(p) => p.flush(),
+            Printer::Json(p) => p.flush(),
+            Printer::Markdown(p) => p.flush(),
+            Printer::Html(p) => p.flush(),
+        }
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         match self {
             Printer::Text(p) => p.summary(s),

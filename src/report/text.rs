@@ -74,6 +74,10 @@ impl<W: Write> TextPrinter<W> {
         write_cluster(&mut self.out, r)
     }
 
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
         if let Some(ov) = self.overview.take() {
             write_overview(&mut self.out, ov.rank(), s, &self.options)?;
