@@ -11,6 +11,8 @@ mod injection;
 mod judgement;
 mod manners;
 mod pcap_join;
+mod redis_client;
+mod redis_server;
 mod report;
 mod schema;
 mod signature;
