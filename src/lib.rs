@@ -20,6 +20,7 @@ pub mod flow;
 pub mod input;
 pub mod knowledge;
 pub mod model;
+pub mod redis;
 pub mod report;
 pub mod score;
 pub mod signature;

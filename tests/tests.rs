@@ -12,6 +12,8 @@ mod judgement;
 mod live;
 mod manners;
 mod pcap_join;
+mod redis_client;
+mod redis_server;
 mod report;
 mod schema;
 mod signature;
