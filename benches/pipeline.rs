@@ -175,6 +175,7 @@ fn main() {
             .unwrap_or(1),
         follow: false,
         hold_time: None,
+        redis: None,
     };
     let explain = median(
         || {

@@ -27,7 +27,8 @@ use crate::evidence::{self, Evidence, Facts, GivenVars, RuleBook, SignatureInfo,
 use crate::flow::PcapIndex;
 use crate::input::{self, Flow, ReadError, ReadOptions, Sink};
 use crate::knowledge::{Knowledge, KnownSignature};
-use crate::model::{Alert, ContextEvent, Direction, Engine, Provenance, SkipReason};
+use crate::model::{Alert, ContextEvent, Direction, Engine, Location, Provenance, SkipReason};
+use crate::redis::worker::{Captured, Committer, Entries, StreamConfig};
 use crate::report::{Explained, Format, Printer, Summary};
 use crate::score::{self, Score};
 use crate::signature::parse::Rule;
@@ -100,6 +101,8 @@ pub struct ExplainConfig {
     /// Longest an alert is held before it is judged, when reading can wait for more input
     /// (`--follow`): the latency the output promises. `None`: held by count and bytes only.
     pub hold_time: Option<Duration>,
+    /// `--redis`: explain a Redis stream as one worker of a consumer group.
+    pub redis: Option<StreamConfig>,
 }
 
 impl ExplainConfig {
@@ -132,6 +135,8 @@ pub enum SetupError {
     Signatures(#[from] SignatureError),
     #[error("feedback: {0}")]
     Feedback(String),
+    #[error("{0}")]
+    Redis(#[from] crate::redis::ClientError),
 }
 
 /// Bad lines in rule files and maps that are printed; the rest are counted. Rule sets written
@@ -176,7 +181,7 @@ pub struct Outcome {
 }
 
 /// Runs `explain` and returns, with the summary, what [`ExplainConfig::collect`] kept.
-pub fn run_collecting<W: Write>(
+pub fn run_collecting<'o, W: Write + 'o>(
     cfg: &ExplainConfig,
     out: W,
     warn: &mut dyn Write,
@@ -187,11 +192,32 @@ pub fn run_collecting<W: Write>(
     outcome
 }
 
-fn collect<W: Write>(
+fn collect<'o, W: Write + 'o>(
     cfg: &ExplainConfig,
     out: W,
     warn: &mut dyn Write,
     ticker: &crate::report::progress::Ticker,
+) -> Result<Outcome, SetupError> {
+    let Some(stream) = &cfg.redis else {
+        return explain_into(cfg, out, warn, ticker, None);
+    };
+    // A worker's report lines are handed over one by one with their stream entries.
+    let captured = Captured::default();
+    let committer = Committer::connect(
+        stream.clone(),
+        Entries::default(),
+        captured.clone(),
+        Box::new(out),
+    )?;
+    explain_into(cfg, captured, warn, ticker, Some(committer))
+}
+
+fn explain_into<W: Write>(
+    cfg: &ExplainConfig,
+    out: W,
+    warn: &mut dyn Write,
+    ticker: &crate::report::progress::Ticker,
+    commit: Option<Committer<'_>>,
 ) -> Result<Outcome, SetupError> {
     let kb = Knowledge::load(cfg.knowledge_dir.as_deref())?;
     let book = evidence::load_rules(cfg.evidence_dir.as_deref()).map_err(SetupError::Rules)?;
@@ -277,6 +303,9 @@ fn collect<W: Write>(
         json: cfg.format == Format::Json && !cfg.clusters_only,
         engine: cfg.engine,
         ticker,
+        commit,
+        released: Vec::new(),
+        last_line: 0,
     };
     for (path, e) in pcap_errors {
         ex.summary
@@ -285,7 +314,7 @@ fn collect<W: Write>(
     }
     // Context logs first, so that every alert is judged with what they say about its hosts.
     // A live input says when it waits, which only a reader on its own thread can act on.
-    if ex.threads > 1 || cfg.follow {
+    if ex.threads > 1 || cfg.follow || ex.commit.is_some() {
         read_on_a_thread(cfg, &mut ex);
     } else {
         for opened in input::open_all(&cfg.inputs, &cfg.read) {
@@ -310,6 +339,7 @@ fn collect<W: Write>(
             ex.io_error = Some(e);
         }
     }
+    ex.hand_over(u64::MAX);
     match ex.io_error {
         // A closed pipe (`fpx explain ... | head`) is a normal way to stop reading.
         Some(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -436,30 +466,52 @@ impl Sink for Forward {
     }
 }
 
-/// Reads every input in order into `fwd`; with `follow`, the last one is read live, as it
-/// grows, after the others are read whole.
+/// Where the reading thread reads from.
+enum Source {
+    /// The inputs; with `follow`, the last one is read live, as it grows, after the others
+    /// are read whole.
+    Inputs { inputs: Vec<String>, follow: bool },
+    /// A Redis stream (`--redis`), as one worker of its consumer group.
+    Stream(StreamConfig, Entries),
+}
+
+fn read_source(source: Source, read: &ReadOptions, mut fwd: Forward) {
+    match source {
+        Source::Inputs { inputs, follow } => read_inputs(&inputs, read, follow, fwd),
+        Source::Stream(cfg, entries) => {
+            let label = crate::redis::worker::input_label(&cfg);
+            let chunks = crate::redis::worker::spawn_fetcher(cfg, entries);
+            let idle = fwd.idle_hook();
+            let o = input::Opened::chunks(&label, crate::model::InputFormat::Eve, chunks, idle);
+            read_one(o, read, &mut fwd);
+        }
+    }
+}
+
+/// Reads one input into `fwd` between its begin and end marks. Returns whether to go on.
+fn read_one(o: input::Opened, read: &ReadOptions, fwd: &mut Forward) -> bool {
+    let (path, format) = (o.path.clone(), o.format());
+    let _ = fwd.push(Read::Begin { path, format });
+    let result = input::read_opened(o, read, fwd);
+    let stopped = matches!(result, Err(ReadError::Stopped));
+    let _ = fwd.push(Read::End(result));
+    fwd.send() && !stopped
+}
+
 fn read_inputs(inputs: &[String], read: &ReadOptions, follow: bool, mut fwd: Forward) {
     let (whole, live) = match inputs.split_last() {
         Some((last, rest)) if follow => (rest, Some(last)),
         _ => (inputs, None),
     };
-    let read_one = |o: input::Opened, fwd: &mut Forward| {
-        let (path, format) = (o.path.clone(), o.format());
-        let _ = fwd.push(Read::Begin { path, format });
-        let result = input::read_opened(o, read, fwd);
-        let stopped = matches!(result, Err(ReadError::Stopped));
-        let _ = fwd.push(Read::End(result));
-        fwd.send() && !stopped
-    };
     for o in input::open_all(whole, read) {
-        if !read_one(o, &mut fwd) {
+        if !read_one(o, read, &mut fwd) {
             return;
         }
     }
     if let Some(path) = live {
         // Opened only now: opening a live input waits for its first line.
         let o = input::Opened::live(path, read, fwd.idle_hook());
-        read_one(o, &mut fwd);
+        read_one(o, read, &mut fwd);
     }
 }
 
@@ -470,7 +522,14 @@ fn read_inputs(inputs: &[String], read: &ReadOptions, follow: bool, mut fwd: For
 fn read_on_a_thread<W: Write>(cfg: &ExplainConfig, ex: &mut Explainer<'_, '_, W>) {
     use std::sync::mpsc::RecvTimeoutError;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read>>(READ_QUEUE);
-    let (inputs, read, follow) = (cfg.inputs.clone(), cfg.read.clone(), cfg.follow);
+    let source = match (&cfg.redis, &ex.commit) {
+        (Some(stream), Some(c)) => Source::Stream(stream.clone(), c.entries()),
+        _ => Source::Inputs {
+            inputs: cfg.inputs.clone(),
+            follow: cfg.follow,
+        },
+    };
+    let read = cfg.read.clone();
     let reader = std::thread::spawn(move || {
         let batch = Batch {
             items: Vec::with_capacity(READ_BATCH),
@@ -480,7 +539,7 @@ fn read_on_a_thread<W: Write>(cfg: &ExplainConfig, ex: &mut Explainer<'_, '_, W>
         let fwd = Forward {
             batch: std::rc::Rc::new(std::cell::RefCell::new(batch)),
         };
-        read_inputs(&inputs, &read, follow, fwd);
+        read_source(source, &read, fwd);
     });
     let mut current: Option<(String, Option<crate::model::InputFormat>, Counts)> = None;
     let mut stopped = false;
@@ -524,6 +583,7 @@ fn read_on_a_thread<W: Write>(cfg: &ExplainConfig, ex: &mut Explainer<'_, '_, W>
             }
         }
         ex.release_due(Instant::now());
+        ex.hand_over(u64::MAX);
         if ex.io_error.is_some() {
             stopped = true;
             break;
@@ -609,6 +669,14 @@ fn plain_location(at: crate::model::Location, detail: &str) -> (String, &str) {
         }
     }
     (loc, d)
+}
+
+/// The line a record was read from (0 for records located by byte offset).
+fn line_of(p: &Provenance<'_>) -> u64 {
+    match p.location {
+        Location::Line(n) => n,
+        Location::Offset(_) => 0,
+    }
 }
 
 /// An alert waiting to be judged.
@@ -956,6 +1024,12 @@ struct Explainer<'k, 'w, W: Write> {
     json: bool,
     engine: Option<Engine>,
     ticker: &'w crate::report::progress::Ticker,
+    /// `--redis`: hands results over with their stream entries.
+    commit: Option<Committer<'w>>,
+    /// The source lines of the alerts printed since the last hand-over, in order.
+    released: Vec<u64>,
+    /// The last source line read (every record of a line up to it has been seen).
+    last_line: u64,
 }
 
 pub(crate) fn signature_info(k: &KnownSignature) -> SignatureInfo {
@@ -1125,6 +1199,23 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
         }
     }
 
+    /// Hands what was written over to the stream (`--redis`): the released alerts' results,
+    /// and every entry of a line below `bound` (and below the oldest alert still held) as
+    /// done.
+    fn hand_over(&mut self, bound: u64) {
+        let Some(c) = self.commit.as_mut() else {
+            return;
+        };
+        let held = self.held.front().map(|h| line_of(&h.alert.source));
+        let bound = bound
+            .min(self.last_line.saturating_add(1))
+            .min(held.unwrap_or(u64::MAX));
+        if let Err(e) = c.commit(&self.released, bound) {
+            self.io_error.get_or_insert(e);
+        }
+        self.released.clear();
+    }
+
     /// When the oldest held alert is due ([`Explainer::release_due`]).
     fn next_due(&self) -> Option<Instant> {
         Some(self.held.front()?.arrived? + self.hold_time?)
@@ -1139,6 +1230,9 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
                 break;
             };
             self.held_bytes -= h.bytes;
+            if self.commit.is_some() {
+                self.released.push(line_of(&h.alert.source));
+            }
             let dis = self.dissect_in_order(&h);
             dissected.push((h, dis));
         }
@@ -1452,6 +1546,7 @@ impl<'k, W: Write> Explainer<'k, '_, W> {
 impl<W: Write> Sink for Explainer<'_, '_, W> {
     fn alert(&mut self, mut alert: Alert<'_>) -> Flow {
         self.summary.records_read += 1;
+        self.last_line = self.last_line.max(line_of(&alert.source));
         self.summary.alerts += 1;
         self.ticker
             .tick(self.summary.records_read, self.summary.alerts);
@@ -1487,6 +1582,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
 
     fn context(&mut self, event: ContextEvent<'_>) -> Flow {
         self.summary.records_read += 1;
+        self.last_line = self.last_line.max(line_of(&event.source));
         self.ticker
             .tick(self.summary.records_read, self.summary.alerts);
         self.summary.context_events += 1;
@@ -1514,6 +1610,7 @@ impl<W: Write> Sink for Explainer<'_, '_, W> {
 
     fn skipped(&mut self, reason: SkipReason, at: &Provenance<'_>, detail: Option<&str>) -> Flow {
         self.summary.records_read += 1;
+        self.last_line = self.last_line.max(line_of(at));
         *self.summary.skipped.entry(reason.as_str()).or_default() += 1;
         let quiet = reason == SkipReason::SURROUNDING_TEXT || reason == SkipReason::BLANK;
         if !quiet && self.warnings_left > 0 {

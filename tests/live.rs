@@ -111,14 +111,14 @@ fn a_growing_file_is_followed_across_rotation() {
     let lines = alert_lines();
     std::fs::write(&path, format!("{}\n", lines[0])).unwrap();
     let started = Instant::now();
-    let mut child = spawn(&[
+    let mut child = crate::util::KillOnDrop::new(spawn(&[
         "explain",
         "--follow",
         "--format",
         "json",
         path.to_str().unwrap(),
-    ]);
-    let rx = lines_of(&mut child);
+    ]));
+    let rx = lines_of(child.child());
     // What the file held when fpx started comes out too.
     assert!(next_alert(&rx, started) < Duration::from_secs(5));
     let append = |line: &str| {
@@ -138,8 +138,7 @@ fn a_growing_file_is_followed_across_rotation() {
     std::fs::write(&path, format!("{}\n", lines[2])).unwrap();
     let took = next_alert(&rx, sent);
     assert!(took < LATENCY, "the new file's alert came after {took:?}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     std::fs::remove_dir_all(&dir).ok();
 }
 

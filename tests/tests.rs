@@ -15,6 +15,7 @@ mod pcap_join;
 mod redis_client;
 mod redis_server;
 mod report;
+mod scale;
 mod schema;
 mod signature;
 mod snort3;

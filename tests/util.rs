@@ -132,3 +132,33 @@ pub fn peak_of(args: &[&str]) -> (Output, u64) {
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     (out, sampler.join().unwrap())
 }
+
+/// A child process killed (and reaped) when dropped, so that a failing test leaves no `fpx`
+/// following a stream behind it.
+pub struct KillOnDrop(Option<std::process::Child>);
+
+impl KillOnDrop {
+    pub fn new(child: std::process::Child) -> KillOnDrop {
+        KillOnDrop(Some(child))
+    }
+
+    pub fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("a child until killed")
+    }
+
+    /// Kills the child now and returns what it wrote.
+    pub fn kill(mut self) -> Output {
+        let mut c = self.0.take().expect("a child until killed");
+        let _ = c.kill();
+        c.wait_with_output().expect("the child is reaped")
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -284,7 +284,11 @@ impl SuggestFlags {
 #[derive(Debug, clap::Args)]
 pub struct ExplainFlags {
     /// Alert dumps and context logs to read.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(
+        required_unless_present = "redis",
+        conflicts_with = "redis",
+        value_name = "INPUT"
+    )]
     pub inputs: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormatFlag::Text)]
@@ -387,6 +391,59 @@ pub struct ExplainFlags {
     /// the output's latency ("500ms", "2s", "1.5"). Default 500ms.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub hold_time: Option<std::time::Duration>,
+    /// Explain the EVE records Suricata writes to a Redis stream (eve-log filetype redis, mode
+    /// stream), as one worker of a consumer group: redis://[[user]:password@]host[:port][/db].
+    /// Any number of workers share the stream; each writes JSON lines (to --results or
+    /// stdout) and acknowledges what it explained. See docs/scale.md.
+    #[arg(long, value_name = "URL", help_heading = "Redis stream")]
+    pub redis: Option<String>,
+    /// The stream Suricata writes (its redis `key`).
+    #[arg(
+        long,
+        value_name = "KEY",
+        default_value = "suricata",
+        help_heading = "Redis stream"
+    )]
+    pub stream: String,
+    /// The consumer group the workers share (created at the start of the stream if missing).
+    #[arg(
+        long,
+        value_name = "GROUP",
+        default_value = "fpx",
+        help_heading = "Redis stream"
+    )]
+    pub group: String,
+    /// This worker's name in the group (default: host name and process id). A worker
+    /// restarted under the same name first takes up what it left pending.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "redis",
+        help_heading = "Redis stream"
+    )]
+    pub consumer: Option<String>,
+    /// A stream to add each alert's result to (fields id, consumer, result), atomically with
+    /// its acknowledgement; without it results go to stdout, acknowledged once flushed.
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "redis",
+        help_heading = "Redis stream"
+    )]
+    pub results: Option<String>,
+    /// Trim the results stream to about this many entries (MAXLEN ~).
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "results",
+        help_heading = "Redis stream"
+    )]
+    pub results_maxlen: Option<usize>,
+    /// How long an entry stays pending at another worker before this one claims it
+    /// (XAUTOCLAIM): longer than a worker ever holds one (--hold-time and a batch).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration,
+          help_heading = "Redis stream")]
+    pub claim_idle: std::time::Duration,
 }
 
 /// The default `--hold-time` with `--follow`: half the one-second latency a log pipeline
@@ -522,6 +579,31 @@ pub fn screen(width: Option<usize>, to_terminal: bool) -> (Option<usize>, usize)
 }
 
 impl ExplainFlags {
+    /// The `--redis` flags as a worker's configuration.
+    fn redis_config(&self) -> Result<Option<crate::redis::worker::StreamConfig>, String> {
+        let Some(url) = &self.redis else {
+            return Ok(None);
+        };
+        let url = crate::redis::Url::parse(url).map_err(|e| format!("--redis: {e}"))?;
+        for (flag, v) in [("--stream", &self.stream), ("--group", &self.group)] {
+            if v.is_empty() {
+                return Err(format!("{flag}: an empty name"));
+            }
+        }
+        Ok(Some(crate::redis::worker::StreamConfig {
+            url,
+            key: self.stream.clone(),
+            group: self.group.clone(),
+            consumer: self
+                .consumer
+                .clone()
+                .unwrap_or_else(crate::redis::worker::default_consumer),
+            results: self.results.clone(),
+            results_maxlen: self.results_maxlen,
+            claim_idle: self.claim_idle,
+        }))
+    }
+
     /// Validates the flags into the library's configuration.
     pub fn into_config(self) -> Result<ExplainConfig, String> {
         for dir in [&self.knowledge, &self.evidence_rules]
@@ -566,32 +648,43 @@ impl ExplainFlags {
         if let Some(h) = &self.home_net {
             parse_addr(h, 0).map_err(|e| format!("--home-net {h:?}: {e}"))?;
         }
-        if self.follow {
+        let redis = self.redis_config()?;
+        let live = self.follow || redis.is_some();
+        if live {
             // A live stream has no end at which to move a file into place or lay out a page.
             if self.output.is_some() {
                 return Err(
-                    "--follow writes to stdout: a live stream has no end at which \
-                            to complete an -o file"
+                    "--follow and --redis write to stdout: a live stream has no end \
+                            at which to complete an -o file"
                         .into(),
                 );
             }
             if self.format == ReportFormatFlag::Html {
                 return Err(
-                    "--follow streams text, json or md; an HTML page is written \
-                            when its input ends"
+                    "--follow and --redis stream text, json or md; an HTML page is \
+                            written when its input ends"
                         .into(),
                 );
             }
         } else if self.hold_time.is_some() {
-            return Err("--hold-time applies to live input: use it with --follow".into());
+            return Err(
+                "--hold-time applies to live input: use it with --follow or --redis".into(),
+            );
         }
-        let all = self.all || self.follow;
+        if redis.is_some() && (self.clusters_only || self.format != ReportFormatFlag::Json) {
+            return Err(
+                "--redis writes one JSON result per alert: use --format json, \
+                        without --clusters-only"
+                    .into(),
+            );
+        }
+        let all = self.all || live;
         Ok(ExplainConfig {
             inputs: self.inputs,
             read: ReadOptions {
                 year: self.year,
                 format: self.input_format,
-                live: self.follow,
+                live,
             },
             format: match self.format {
                 ReportFormatFlag::Text => Format::Text,
@@ -641,9 +734,8 @@ impl ExplainFlags {
             feedback: self.feedback,
             threads: self.threads,
             follow: self.follow,
-            hold_time: self
-                .follow
-                .then(|| self.hold_time.unwrap_or(FOLLOW_HOLD_TIME)),
+            hold_time: live.then(|| self.hold_time.unwrap_or(FOLLOW_HOLD_TIME)),
+            redis,
         })
     }
 }

@@ -199,6 +199,27 @@ impl Opened {
         }
     }
 
+    /// A live input another thread feeds ([`follow::from_chunks`]), read as `format`;
+    /// `path` names it in the report.
+    pub fn chunks(
+        path: &str,
+        format: InputFormat,
+        chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+        idle: follow::Idle,
+    ) -> Opened {
+        let state = match follow::from_chunks(chunks, idle) {
+            Ok(input) => OpenedState::Stream(Box::new(input), format),
+            Err(source) => OpenedState::Failed(ReadError::Io {
+                path: path.to_string(),
+                source,
+            }),
+        };
+        Opened {
+            path: path.to_string(),
+            state,
+        }
+    }
+
     /// The format the input was told to be, when it was.
     pub fn format(&self) -> Option<InputFormat> {
         match &self.state {
