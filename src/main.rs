@@ -204,6 +204,22 @@ fn main() -> ExitCode {
                 Ok(_) => ExitCode::SUCCESS,
             }
         }
+        Command::Route(f) => {
+            let cfg = match f.into_config() {
+                Ok(c) => c,
+                Err(e) => {
+                    say(&e);
+                    return ExitCode::from(2);
+                }
+            };
+            match fpx::redis::route::run(cfg) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    say(&e.to_string());
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Train(f) => {
             let cfg = match f.into_config() {
                 Ok(c) => c,

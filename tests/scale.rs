@@ -302,3 +302,126 @@ fn a_worker_says_when_it_cannot_reach_redis() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&url) && err.contains("connect"), "{err}");
 }
+
+/// The bundled alerts again, from eight source hosts.
+fn records_from_hosts(hosts: usize) -> Vec<String> {
+    let base = records();
+    (0..hosts)
+        .flat_map(|h| {
+            base.iter()
+                .map(move |l| l.replacen("\"src_ip\":\"", &format!("\"src_ip\":\"10.9.{h}."), 1))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn routed_partitions_keep_each_host_pair_on_one_worker() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let key = server.unique_key("eve");
+    let out = server.unique_key("results");
+    let mut c = connect(&server.url);
+    let records = records_from_hosts(8);
+    let ids = suricata_xadd(&mut c, &key, &records.iter().collect::<Vec<_>>());
+    let spawn = |args: &[&str]| {
+        KillOnDrop::new(
+            Command::new(env!("CARGO_BIN_EXE_fpx"))
+                .args(args)
+                .current_dir(root())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    // Two routers share the source; a worker per partition.
+    let r1 = spawn(&[
+        "route",
+        "--redis",
+        &server.url,
+        "--stream",
+        &key,
+        "--partitions",
+        "2",
+    ]);
+    let r2 = spawn(&[
+        "route",
+        "--redis",
+        &server.url,
+        "--stream",
+        &key,
+        "--partitions",
+        "2",
+    ]);
+    let workers: Vec<KillOnDrop> = (0..2)
+        .map(|p| {
+            let partition = format!("{key}:{p}");
+            worker(&server.url, &partition, &out, &format!("w{p}"), "100ms")
+        })
+        .collect();
+    let alerts = records.iter().filter(|l| l.contains("\"alert\"")).count();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.xlen(&out).unwrap() < alerts as i64 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Nothing comes late, twice.
+    std::thread::sleep(Duration::from_millis(500));
+    drop(workers);
+    drop((r1, r2));
+    assert_eq!(
+        c.xlen(&out).unwrap(),
+        alerts as i64,
+        "every alert routed, explained once"
+    );
+    // The source stream is done with; each partition was one worker's.
+    let routed = c.xpending_summary(&key, "fpx-route").unwrap();
+    assert_eq!(routed.count, 0);
+    let parts: Vec<i64> = (0..2)
+        .map(|p| c.xlen(&format!("{key}:{p}")).unwrap())
+        .collect();
+    assert_eq!(parts.iter().sum::<i64>(), ids.len() as i64, "{parts:?}");
+    assert!(
+        parts.iter().all(|&n| n > 0),
+        "both partitions used: {parts:?}"
+    );
+    // A host pair's alerts all came from one worker.
+    let mut pair_worker: HashMap<String, String> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let reply = c
+        .cmd(&[b"XRANGE", out.as_bytes(), b"-", b"+"])
+        .unwrap()
+        .into_array()
+        .unwrap();
+    for entry in reply {
+        let parts = entry.into_array().unwrap();
+        let f = parts[1].as_array().unwrap();
+        let get = |name: &str| {
+            f.chunks(2)
+                .find(|kv| kv[0].as_bytes() == Some(name.as_bytes()))
+                .and_then(|kv| kv[1].as_str())
+                .unwrap()
+                .to_string()
+        };
+        let v: serde_json::Value = serde_json::from_str(&get("result")).unwrap();
+        let (s, d) = (
+            v["alert"]["src_ip"].as_str().unwrap_or("").to_string(),
+            v["alert"]["dest_ip"].as_str().unwrap_or("").to_string(),
+        );
+        let pair = if s < d {
+            format!("{s} {d}")
+        } else {
+            format!("{d} {s}")
+        };
+        let by = get("consumer");
+        // Entry ids are per stream: the partition and the id name an entry.
+        let entry = format!("{} {}", v["source"]["path"], get("id"));
+        assert!(seen.insert(entry.clone()), "{entry} explained twice");
+        let first = pair_worker
+            .entry(pair.clone())
+            .or_insert_with(|| by.clone());
+        assert_eq!(*first, by, "host pair {pair} explained by two workers");
+    }
+    assert!(pair_worker.len() >= 8, "{pair_worker:?}");
+}

@@ -56,6 +56,58 @@ pub enum Command {
     /// Report weaknesses of IDS rules and what later revisions of a sid changed. Ends with
     /// `parsed N rules (D disabled), E errors`; exits 1 when E > 0.
     Lint(LintFlags),
+    /// Split the Redis stream Suricata writes into partition streams KEY:0 ... KEY:N-1 by
+    /// each record's pair of addresses, so that one `explain --redis --stream KEY:P` worker
+    /// per partition sees every record of its flows and hosts. Routers share the stream as
+    /// a consumer group; each record is routed once. Runs until stopped. See docs/scale.md.
+    Route(RouteFlags),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RouteFlags {
+    /// The Redis server: redis://[[user]:password@]host[:port][/db].
+    #[arg(long, value_name = "URL")]
+    pub redis: String,
+    /// The stream Suricata writes (its redis `key`).
+    #[arg(long, value_name = "KEY", default_value = "suricata")]
+    pub stream: String,
+    /// The consumer group the routers share.
+    #[arg(long, value_name = "GROUP", default_value = "fpx-route")]
+    pub group: String,
+    /// This router's name in the group (default: host name and process id).
+    #[arg(long, value_name = "NAME")]
+    pub consumer: Option<String>,
+    /// How many partition streams (and so workers) to split into.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::redis::route::MAX_PARTITIONS as i64))]
+    pub partitions: u32,
+    /// Trim each partition stream to about this many entries (MAXLEN ~); 0: untrimmed.
+    #[arg(long, value_name = "N", default_value_t = crate::redis::route::PARTITION_MAXLEN)]
+    pub partition_maxlen: usize,
+    /// How long an entry stays pending at another router before this one claims it.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub claim_idle: std::time::Duration,
+}
+
+impl RouteFlags {
+    pub fn into_config(self) -> Result<crate::redis::route::RouteConfig, String> {
+        let url = crate::redis::Url::parse(&self.redis).map_err(|e| format!("--redis: {e}"))?;
+        Ok(crate::redis::route::RouteConfig {
+            source: crate::redis::worker::StreamConfig {
+                url,
+                key: self.stream,
+                group: self.group,
+                consumer: self
+                    .consumer
+                    .unwrap_or_else(crate::redis::worker::default_consumer),
+                results: None,
+                results_maxlen: None,
+                claim_idle: self.claim_idle,
+            },
+            partitions: self.partitions,
+            maxlen: (self.partition_maxlen > 0).then_some(self.partition_maxlen),
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]

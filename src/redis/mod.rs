@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod resp;
+pub mod route;
 pub mod worker;
 
 pub use client::{AutoClaimed, Client, ClientError, Entry, PendingSummary, Url, UrlError};

@@ -133,48 +133,51 @@ pub fn input_label(cfg: &StreamConfig) -> String {
 pub fn spawn_fetcher(cfg: StreamConfig, entries: Entries) -> Receiver<io::Result<Vec<u8>>> {
     let (tx, rx) = mpsc::sync_channel(crate::input::follow::CHUNKS_IN_FLIGHT);
     std::thread::spawn(move || {
-        let mut f = match Fetcher::connect(cfg, entries, tx.clone()) {
+        let mut f = match Fetcher::connect(cfg) {
             Ok(f) => f,
             Err(e) => {
                 let _ = tx.send(Err(io::Error::other(e.to_string())));
                 return;
             }
         };
-        f.run();
+        let mut lines = Lines {
+            entries,
+            tx,
+            lines: 0,
+        };
+        f.run(&mut lines);
     });
     rx
 }
 
-struct Fetcher {
+/// What a [`Fetcher`] hands the entries it reads to.
+pub(crate) trait Deliver {
+    /// Takes a batch of entries (`client`: the fetcher's connection). Returns whether to go
+    /// on reading.
+    fn deliver(&mut self, client: &mut Client, got: Vec<Entry>) -> Result<bool, ClientError>;
+}
+
+/// Reads the entries meant for one consumer of a group: first its own pending ones (left by
+/// an earlier run under the same name), then, every half `claim_idle`, those other consumers
+/// left pending longer than that, and new ones in between.
+pub(crate) struct Fetcher {
     cfg: StreamConfig,
     client: Client,
-    entries: Entries,
-    tx: SyncSender<io::Result<Vec<u8>>>,
-    /// Lines sent so far (the reader numbers them from 1).
-    lines: u64,
 }
 
 impl Fetcher {
-    fn connect(
-        cfg: StreamConfig,
-        entries: Entries,
-        tx: SyncSender<io::Result<Vec<u8>>>,
-    ) -> Result<Fetcher, ClientError> {
-        let client = open(&cfg)?;
+    pub(crate) fn connect(cfg: StreamConfig) -> Result<Fetcher, ClientError> {
         Ok(Fetcher {
+            client: open(&cfg)?,
             cfg,
-            client,
-            entries,
-            tx,
-            lines: 0,
         })
     }
 
-    /// Fetches until the reader hangs up.
-    fn run(&mut self) {
+    /// Fetches until `to` says to stop; reconnects when Redis goes away.
+    pub(crate) fn run(&mut self, to: &mut dyn Deliver) {
         let mut backoff = Duration::from_secs(1);
         loop {
-            match self.fetch() {
+            match self.fetch(to) {
                 Ok(()) => return,
                 Err(e) => {
                     eprintln!(
@@ -194,9 +197,8 @@ impl Fetcher {
         }
     }
 
-    /// Returns `Ok` when the reader is gone, an error when Redis is.
-    fn fetch(&mut self) -> Result<(), ClientError> {
-        // This consumer's own pending entries first: a restart under the same name.
+    /// Returns `Ok` when `to` is done, an error when Redis is gone.
+    fn fetch(&mut self, to: &mut dyn Deliver) -> Result<(), ClientError> {
         let mut start = "0".to_string();
         loop {
             let (group, me, key) = (&self.cfg.group, &self.cfg.consumer, &self.cfg.key);
@@ -205,7 +207,7 @@ impl Fetcher {
                 .xreadgroup(group, me, key, FETCH_COUNT, None, &start)?;
             let Some(last) = got.last() else { break };
             start = last.id.clone();
-            if !self.send(got)? {
+            if !self.hand(to, got)? {
                 return Ok(());
             }
         }
@@ -214,7 +216,7 @@ impl Fetcher {
         let mut next_claim = Instant::now();
         loop {
             if Instant::now() >= next_claim {
-                if !self.claim()? {
+                if !self.claim(to)? {
                     return Ok(());
                 }
                 next_claim = Instant::now() + claim_every;
@@ -224,14 +226,14 @@ impl Fetcher {
             let got = self
                 .client
                 .xreadgroup(group, me, key, FETCH_COUNT, Some(block_ms), ">")?;
-            if !self.send(got)? {
+            if !self.hand(to, got)? {
                 return Ok(());
             }
         }
     }
 
-    /// Claims what other consumers left pending longer than `--claim-idle`.
-    fn claim(&mut self) -> Result<bool, ClientError> {
+    /// Claims what other consumers left pending longer than `claim_idle`.
+    fn claim(&mut self, to: &mut dyn Deliver) -> Result<bool, ClientError> {
         let idle_ms = u64::try_from(self.cfg.claim_idle.as_millis()).unwrap_or(u64::MAX);
         let mut cursor = "0-0".to_string();
         loop {
@@ -241,9 +243,9 @@ impl Fetcher {
                 .xautoclaim(key, group, me, idle_ms, &cursor, FETCH_COUNT)?;
             if !c.deleted.is_empty() {
                 // Redis drops them from the pending list itself.
-                self.say_lost(c.deleted.len());
+                say_lost(&self.cfg, c.deleted.len());
             }
-            if !c.entries.is_empty() && !self.send(c.entries)? {
+            if !c.entries.is_empty() && !self.hand(to, c.entries)? {
                 return Ok(false);
             }
             if c.next_start == "0-0" || c.next_start.is_empty() {
@@ -253,34 +255,52 @@ impl Fetcher {
         }
     }
 
-    /// Sends entries to the reader as lines. Returns whether the reader still listens.
-    fn send(&mut self, got: Vec<Entry>) -> Result<bool, ClientError> {
+    /// Hands entries on, after acknowledging those trimmed away (`MAXLEN`) while they were
+    /// pending: they have no fields left.
+    fn hand(&mut self, to: &mut dyn Deliver, mut got: Vec<Entry>) -> Result<bool, ClientError> {
+        let gone: Vec<String> = got
+            .iter()
+            .filter(|e| e.fields.is_empty())
+            .map(|e| e.id.clone())
+            .collect();
+        if !gone.is_empty() {
+            got.retain(|e| !e.fields.is_empty());
+            let ids: Vec<&str> = gone.iter().map(String::as_str).collect();
+            self.client.xack(&self.cfg.key, &self.cfg.group, &ids)?;
+            say_lost(&self.cfg, gone.len());
+        }
+        if got.is_empty() {
+            return Ok(true);
+        }
+        to.deliver(&mut self.client, got)
+    }
+}
+
+fn say_lost(cfg: &StreamConfig, n: usize) {
+    eprintln!(
+        "fpx: {}: {n} pending entries were trimmed from the stream (its MAXLEN) before they \
+         were explained",
+        crate::report::escape::terminal(&input_label(cfg))
+    );
+}
+
+/// Hands entries to the EVE reader as lines, noting which line is which entry.
+struct Lines {
+    entries: Entries,
+    tx: SyncSender<io::Result<Vec<u8>>>,
+    /// Lines sent so far (the reader numbers them from 1).
+    lines: u64,
+}
+
+impl Deliver for Lines {
+    fn deliver(&mut self, _: &mut Client, got: Vec<Entry>) -> Result<bool, ClientError> {
         let mut chunk = Vec::new();
-        let mut gone = Vec::new();
         for e in got {
-            // An entry trimmed away (MAXLEN) while it was pending has no fields left.
-            if e.fields.is_empty() {
-                gone.push(e.id);
-                continue;
-            }
             self.lines += 1;
             push_line(&mut chunk, e.field(b"eve"));
             self.entries.push(self.lines, e.id);
         }
-        if !gone.is_empty() {
-            let ids: Vec<&str> = gone.iter().map(String::as_str).collect();
-            self.client.xack(&self.cfg.key, &self.cfg.group, &ids)?;
-            self.say_lost(gone.len());
-        }
-        Ok(chunk.is_empty() || self.tx.send(Ok(chunk)).is_ok())
-    }
-
-    fn say_lost(&self, n: usize) {
-        eprintln!(
-            "fpx: {}: {n} pending entries were trimmed from the stream (its MAXLEN) before \
-             they were explained",
-            crate::report::escape::terminal(&input_label(&self.cfg))
-        );
+        Ok(self.tx.send(Ok(chunk)).is_ok())
     }
 }
 
@@ -303,7 +323,7 @@ fn push_line(chunk: &mut Vec<u8>, eve: Option<&[u8]>) {
 
 /// Connects and makes sure the group exists (created at the start of the stream: a new group
 /// explains what the stream still holds).
-fn open(cfg: &StreamConfig) -> Result<Client, ClientError> {
+pub(crate) fn open(cfg: &StreamConfig) -> Result<Client, ClientError> {
     let mut c = Client::connect(&cfg.url, CONNECT_TIMEOUT)?;
     c.xgroup_create(&cfg.key, &cfg.group, "0")?;
     Ok(c)
