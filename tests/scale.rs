@@ -93,6 +93,7 @@ fn results(c: &mut Client, key: &str) -> HashMap<String, (usize, Vec<String>)> {
         .into_array()
         .unwrap_or_default();
     let mut by_id: HashMap<String, (usize, Vec<String>)> = HashMap::new();
+    let schema = crate::schema::validator();
     for entry in reply {
         let parts = entry.into_array().unwrap();
         let fields = parts[1].as_array().unwrap();
@@ -106,6 +107,8 @@ fn results(c: &mut Client, key: &str) -> HashMap<String, (usize, Vec<String>)> {
         };
         let id = field("id");
         let result: serde_json::Value = serde_json::from_str(&field("result")).unwrap();
+        let errors: Vec<String> = schema.iter_errors(&result).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{result}\n{errors:?}");
         assert_eq!(result["kind"], "alert");
         assert_eq!(
             result["stream_id"],

@@ -2,7 +2,7 @@
 
 use super::util::*;
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(root().join("schema/fpx-output.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
     jsonschema::validator_for(&schema).expect("schema compiles")
