@@ -437,7 +437,7 @@ pub struct ExplainFlags {
     /// like `tail -F`) or a pipe on stdin (`-`), writing each alert within the hold time. The
     /// inputs before it (context logs, say) are read whole first. Text is written alert by
     /// alert (as with --all); for a log pipeline, use --format json.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "redis")]
     pub follow: bool,
     /// Longest an alert is held, with --follow, before it is judged with what came after it:
     /// the output's latency ("500ms", "2s", "1.5"). Default 500ms.
