@@ -136,6 +136,8 @@ struct FollowFile {
     id: (u64, u64),
     /// Bytes read from the current file.
     pos: u64,
+    /// The path was seen naming another file at the last poll.
+    rotation_seen: bool,
 }
 
 impl FollowFile {
@@ -152,6 +154,7 @@ impl FollowFile {
             path,
             file,
             pos: 0,
+            rotation_seen: false,
         })
     }
 
@@ -163,6 +166,12 @@ impl FollowFile {
             return Ok(false);
         };
         if file_id(&m) != self.id {
+            // A writer still holding the old file may add to it a moment after the rename
+            // (until it reopens): it gets one more poll before the new file is read.
+            if !std::mem::replace(&mut self.rotation_seen, true) {
+                return Ok(false);
+            }
+            self.rotation_seen = false;
             match File::open(&self.path) {
                 Ok(f) => {
                     self.file = f;
