@@ -30,7 +30,7 @@ use fpx::dissect::{self, Dissection};
 use fpx::evidence::{self, Evidence, Facts, GivenVars, RuleBook, SignatureInfo, Value};
 use fpx::explain::{self, ExplainConfig};
 use fpx::input::{self, Flow, ReadContext, ReadError, ReadOptions, Sink};
-use fpx::knowledge::{Knowledge, KnownSignature};
+use fpx::knowledge::Knowledge;
 use fpx::model::{Alert, ContextEvent, Engine, Provenance, SkipReason};
 use fpx::report::{json, Explained, Format};
 use fpx::score::{self, Score};
@@ -315,20 +315,6 @@ fn configure(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
         .measurement_time(Duration::from_secs(4));
 }
 
-/// What the explain job knows about a signature from the knowledge base (its rule text is
-/// not given here).
-fn known_info(k: &KnownSignature) -> SignatureInfo {
-    SignatureInfo {
-        msg: Some(k.msg.clone()),
-        rev: Some(k.rev),
-        contents: k.contents.clone(),
-        dest_port: (k.dest_port != 0).then_some(k.dest_port),
-        flow: (!k.flow.is_empty()).then(|| k.flow.clone()),
-        summary: k.summary.clone(),
-        source: k.source.clone(),
-    }
-}
-
 /// Everything one alert's judgement gathers, stage by stage.
 struct Judged {
     alert: Alert<'static>,
@@ -352,7 +338,7 @@ fn gather_facts(
 ) -> Option<SignatureInfo> {
     let sig = kb
         .known_signature(alert.gid, alert.sid, alert.msg.as_deref())
-        .map(known_info);
+        .map(explain::signature_info);
     evidence::compute_facts(facts, alert, dis, sig.as_ref(), kb);
     state.alert_facts(alert, facts);
     evidence::compute_variable_facts(facts, alert, &sigs.vars, given, None);

@@ -1032,7 +1032,8 @@ struct Explainer<'k, 'w, W: Write> {
     last_line: u64,
 }
 
-pub(crate) fn signature_info(k: &KnownSignature) -> SignatureInfo {
+/// What the explain job knows about a signature from the knowledge base.
+pub fn signature_info(k: &KnownSignature) -> SignatureInfo {
     SignatureInfo {
         msg: Some(k.msg.clone()),
         rev: Some(k.rev),

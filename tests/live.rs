@@ -6,24 +6,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::util::{example, fpx, root};
+use crate::util::{example, example_eve_lines, fpx, root};
 
 /// The latency a log pipeline expects of fpx.
 const LATENCY: Duration = Duration::from_secs(1);
-
-/// The EVE lines of the bundled examples: real alerts, five of them.
-fn alert_lines() -> Vec<String> {
-    ["attacks.eve.json", "seed000-llmnr-xunlei.eve.json"]
-        .iter()
-        .flat_map(|n| {
-            std::fs::read_to_string(example(n))
-                .unwrap()
-                .lines()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_fpx"))
@@ -73,7 +59,7 @@ fn a_pipe_that_does_not_end_gets_each_alert_out_within_a_second() {
     // One alert at a time, as a sensor writes them, the pipe kept open between. The first
     // one's time includes fpx's start (loading its knowledge and rules), so it is not the
     // stream's latency.
-    for (i, line) in alert_lines().iter().enumerate() {
+    for (i, line) in example_eve_lines().iter().enumerate() {
         let sent = Instant::now();
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
@@ -108,7 +94,7 @@ fn a_growing_file_is_followed_across_rotation() {
     let dir = std::env::temp_dir().join(format!("fpx-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("eve.json");
-    let lines = alert_lines();
+    let lines = example_eve_lines();
     std::fs::write(&path, format!("{}\n", lines[0])).unwrap();
     let started = Instant::now();
     let mut child = crate::util::KillOnDrop::new(spawn(&[

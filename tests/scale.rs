@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fpx::redis::{Client, Url};
 
 use super::redis_server::RedisServer;
-use crate::util::{example, root, KillOnDrop};
+use crate::util::{example_eve_lines, root, KillOnDrop};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -20,16 +20,7 @@ fn connect(url: &str) -> Client {
 
 /// The bundled EVE alerts, and a stats record (not an alert) between them.
 fn records() -> Vec<String> {
-    let mut lines: Vec<String> = ["attacks.eve.json", "seed000-llmnr-xunlei.eve.json"]
-        .iter()
-        .flat_map(|n| {
-            std::fs::read_to_string(example(n))
-                .unwrap()
-                .lines()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut lines = example_eve_lines();
     lines.push(
         r#"{"timestamp":"2021-12-11T03:20:00.000000+0000","event_type":"stats","stats":{"uptime":60}}"#
             .to_string(),

@@ -13,6 +13,21 @@ pub fn example(name: &str) -> String {
     root().join("examples").join(name).display().to_string()
 }
 
+/// The lines of the bundled EVE examples: five real alerts (two attacks, three LLMNR queries
+/// under a P2P signature).
+pub fn example_eve_lines() -> Vec<String> {
+    ["attacks.eve.json", "seed000-llmnr-xunlei.eve.json"]
+        .iter()
+        .flat_map(|n| {
+            std::fs::read_to_string(example(n))
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Runs `fpx` with `args`, feeding `stdin` if given.
 pub fn fpx(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fpx"));
