@@ -487,7 +487,10 @@ pub fn compute_with(
     out.clear();
     let proto = alert.proto;
     if let Some(p) = proto {
-        out.s("alert.proto", p.to_string().to_ascii_lowercase());
+        match p.lower_name() {
+            Some(n) => out.s("alert.proto", n),
+            None => out.s("alert.proto", p.to_string()),
+        }
     }
     let date = alert.timestamp.date();
     if let Some((y, m, d)) = date {
@@ -781,6 +784,14 @@ fn port_facts(out: &mut Facts, proto: IpProto, port: Option<u16>, is_src: bool, 
             k("src.port_service_rfc", "dest.port_service_rfc"),
             s.rfc.clone(),
         );
+    }
+    // The source side says only whether its port is ephemeral.
+    if is_src {
+        out.b(
+            "src.port_ephemeral",
+            kb.ephemeral_ranges(port).next().is_some(),
+        );
+        return;
     }
     let mut names = String::new();
     let mut sources = String::new();

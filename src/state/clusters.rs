@@ -335,10 +335,9 @@ fn note_host(d: &mut Distinct, ex: &mut Examples<HostEx>, h: &Host<'_>) {
         Host::Label { text, .. } => d.insert(text.as_bytes()),
     }
     if ex.items.len() < MAX_TRACKED_HOSTS {
-        let text = h.to_string();
-        if !ex.items.iter().any(|x| x.text == text) {
+        if !h.with_text(|text| ex.items.iter().any(|x| x.text == text)) {
             ex.items.push(HostEx {
-                text,
+                text: h.to_string(),
                 net: h.known_network(),
                 key: HostKey::of(h),
             });
