@@ -1036,6 +1036,9 @@ const MAX_INDICATOR_SCAN: usize = 64 * 1024;
 
 fn indicator_facts(out: &mut Facts, payload: &[u8], kb: &Knowledge) {
     let scan = &payload[..payload.len().min(MAX_INDICATOR_SCAN)];
+    // Each pattern scans on its own, with its literal prefilter. One `RegexSet` over all of
+    // them, asked first whether any matches, measured slower: 1.03x the time of `explain
+    // --format json` on the benchmark EVE, and 14 M instructions more to build.
     for ind in &kb.indicators {
         let Some(re) = &ind.regex else { continue };
         if let Some(m) = re.find(scan) {
