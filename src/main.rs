@@ -9,13 +9,14 @@ use clap::Parser;
 
 use fpx::cli::{Command, Flags};
 
-/// mimalloc rather than glibc's malloc: an explain run allocates and frees some 150 blocks per
+/// jemalloc rather than glibc's malloc: an explain run allocates and frees some 150 blocks per
 /// alert around a window of held alerts tens of MiB large, and glibc's malloc slowed as that
-/// heap aged. `explain --format json` on the 1 GiB benchmark EVE: 0.85x the time with one
-/// thread, 0.73x with two; peak RSS 83 MiB against 74 (one thread), 144 against 127 (two).
-/// mimalloc 3 (the crate's default) was as fast with 99 and 208 MiB, so version 2 it is.
+/// heap aged. `explain --format json --threads 1` on the 1 GiB benchmark EVE: 0.84x the time
+/// (peak RSS 79 MiB; 144 with two threads); 10 million alerts of a flood between many hosts
+/// (scripts/alert-stream.py): peak RSS 136 MiB, 131 with glibc. mimalloc 2 was as fast but
+/// peaked at 166 MiB there, over the 150 MiB a long run may take.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Says something on stderr, escaped: messages quote file names, rule and TOML lines.
 fn say(message: &dyn std::fmt::Display) {
