@@ -521,6 +521,9 @@ fn stages(c: &mut Criterion) {
         collect: false,
         feedback: None,
         threads: 1,
+        follow: false,
+        hold_time: None,
+        redis: None,
     };
     g.bench_function("explain", |b| {
         b.iter(|| {

@@ -334,14 +334,14 @@ fn note_host(d: &mut Distinct, ex: &mut Examples<HostEx>, h: &Host<'_>) {
         Host::Ip(IpAddr::V6(v6)) => d.insert(&v6.octets()),
         Host::Label { text, .. } => d.insert(text.as_bytes()),
     }
-    if ex.items.len() < MAX_TRACKED_HOSTS {
-        if !h.with_text(|text| ex.items.iter().any(|x| x.text == text)) {
-            ex.push(HostEx {
-                text: h.to_string(),
-                net: h.known_network(),
-                key: HostKey::of(h),
-            });
-        }
+    if ex.items.len() < MAX_TRACKED_HOSTS
+        && !h.with_text(|text| ex.items.iter().any(|x| x.text == text))
+    {
+        ex.push(HostEx {
+            text: h.to_string(),
+            net: h.known_network(),
+            key: HostKey::of(h),
+        });
     }
 }
 
