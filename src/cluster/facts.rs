@@ -310,7 +310,7 @@ pub fn compute(c: &Cluster, state: &State<'_>, kb: &Knowledge) -> Facts {
         s("cluster.no_syn_share", share(c.no_syn, c.tcp_known));
     }
     if !c.lengths.items.is_empty() {
-        let mut l = c.lengths.items.clone();
+        let mut l = c.lengths.items.to_vec();
         l.sort_unstable();
         let t: Vec<String> = l.iter().map(u32::to_string).collect();
         s("cluster.lengths", text(t.join("/")));

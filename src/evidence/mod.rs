@@ -8,8 +8,8 @@ use std::path::Path;
 
 pub use facts::{
     compute as compute_facts, compute_rule as compute_rule_facts,
-    compute_variables as compute_variable_facts, Facts, GivenVars, SignatureInfo, Value,
-    Vocabulary, KEYS,
+    compute_variables as compute_variable_facts, compute_with as compute_facts_with, Facts,
+    GivenVars, SignatureFacts, SignatureInfo, Value, Vocabulary, KEYS,
 };
 pub use rules::{Condition, Evidence, Prior, Rule, RuleBook, Scope, Supports, Template};
 

@@ -55,11 +55,6 @@ pub const MAX_LINE_LEN: usize = 64 * 1024 * 1024;
 pub const ENRICH_MAX_FIELDS: usize = 12;
 pub const ENRICH_MAX_VALUE: usize = 1024;
 
-/// Line buffers kept for reuse, and the largest capacity worth keeping: a pool of small buffers
-/// avoids one allocation per held alert, without pinning the memory of a rare huge line.
-const POOL_MAX: usize = 64;
-const POOL_KEEP_CAPACITY: usize = 64 * 1024;
-
 /// Valid JSON that is not an EVE record: it has no `event_type`.
 pub const SKIP_NO_EVENT_TYPE: SkipReason = SkipReason("eve_no_event_type");
 /// A line longer than [`MAX_LINE_LEN`].
@@ -167,12 +162,14 @@ fn check(flow: Flow) -> Result<(), ReadError> {
     }
 }
 
-/// An alert line held back for enrichment.
+/// An alert held back for enrichment, read in full when it arrived (it owns its line as its
+/// original, so the sink's owned copy of it is a move).
 struct Pending {
-    line_no: u64,
     seq: u64,
     flow_id: Option<u64>,
-    text: String,
+    /// What it counts against [`MAX_PENDING_BYTES`]: its line and its decoded bytes.
+    bytes: usize,
+    alert: Alert<'static>,
 }
 
 /// What later or earlier records told about one flow.
@@ -211,7 +208,6 @@ struct State<'p> {
     seq: u64,
     queue: VecDeque<Pending>,
     queued_bytes: usize,
-    pool: Vec<String>,
     flows: HashMap<u64, Enrichment>,
     /// `(flow_id, seq)` in the order flows were last touched; stale entries are skipped. Each
     /// record pushes at most one, and entries older than the window are popped, so its length is
@@ -227,7 +223,6 @@ impl<'p> State<'p> {
             seq: 0,
             queue: VecDeque::new(),
             queued_bytes: 0,
-            pool: Vec::new(),
             flows: HashMap::new(),
             touched: VecDeque::new(),
         }
@@ -241,18 +236,11 @@ impl<'p> State<'p> {
     }
 
     fn on_line(&mut self, line_no: u64, text: &str, sink: &mut dyn Sink) -> Result<(), ReadError> {
-        // Alerts that will be held back are only checked and indexed now (event type and flow
-        // id, a cheap parse that still validates the whole line) and read in full once, when
-        // they leave the queue. Reading them in full twice measured 1.3x the time of parsing the
-        // line into a `serde_json::Value`; see benches/pipeline.rs.
-        if memchr::memmem::find(text.as_bytes(), b"\"event_type\":\"alert\"").is_some() {
-            if let Ok(head) = serde_json::from_str::<Head<'_>>(text) {
-                if head.event_type.0.as_deref() == Some("alert") && self.must_hold(head.flow_id.0) {
-                    self.hold(line_no, text, head.flow_id.0);
-                    return Ok(());
-                }
-            }
-        }
+        // Every line is parsed once, alerts too: an alert that must wait for its flow's
+        // records is built now and held as an owned `Alert` that owns its line. Checking and
+        // indexing a held alert with a cheap parse first and reading it in full when it left
+        // the queue parsed each held line twice; parsing once took `explain --format json
+        // --threads 1` on the 64 MiB benchmark EVE (scripts/bench.sh) to 0.92x of its time.
         let rec: Record<'_> = match serde_json::from_str(text) {
             Ok(r) => r,
             Err(e) => return self.on_unreadable(line_no, text, e, sink),
@@ -337,33 +325,26 @@ impl<'p> State<'p> {
             }
             return check(sink.alert(alert));
         }
-        self.hold(line_no, text, flow_id);
+        self.hold(line_no, text, rec, flow_id);
         Ok(())
     }
 
-    /// Whether an alert of this flow must wait for records that may still enrich it.
-    fn must_hold(&mut self, flow_id: Option<u64>) -> bool {
-        let seq = self.seq;
-        let ended = match flow_id {
-            Some(id) => self.touch(id, seq).ended,
-            None => true,
-        };
-        !(self.queue.is_empty() && ended)
-    }
-
-    /// Queues an alert line. Held alerts keep their line, not a parsed `Alert`: an owned copy
-    /// of the text (in a reused buffer) is one allocation-free memcpy, where an owned `Alert`
-    /// would copy every field and the decoded payload and packet. The line is read in full when
-    /// it leaves the queue.
-    fn hold(&mut self, line_no: u64, text: &str, flow_id: Option<u64>) {
-        let mut held = self.pool.pop().unwrap_or_default();
-        held.push_str(text);
-        self.queued_bytes += held.len();
+    /// Queues an alert. Its fields that borrow the line are copied once (as the sink's owned
+    /// copy of any alert would copy them), and its line moves into it as its original.
+    fn hold(&mut self, line_no: u64, text: &str, rec: Record<'_>, flow_id: Option<u64>) {
+        let mut alert = build_alert(self.at(line_no), text, rec);
+        alert.original = None;
+        let mut alert = alert.into_owned();
+        alert.original = Some(Original::Json(Cow::Owned(text.to_owned())));
+        let bytes = text.len()
+            + alert.payload.as_ref().map_or(0, |p| p.len())
+            + alert.packet.as_ref().map_or(0, |p| p.bytes.len());
+        self.queued_bytes += bytes;
         self.queue.push_back(Pending {
-            line_no,
             seq: self.seq,
             flow_id,
-            text: held,
+            bytes,
+            alert,
         });
     }
 
@@ -392,49 +373,14 @@ impl<'p> State<'p> {
             let Some(p) = self.queue.pop_front() else {
                 break;
             };
-            self.queued_bytes -= p.text.len();
-            let result = self.emit_held(&p, sink);
-            self.recycle(p.text);
-            result?;
+            self.queued_bytes -= p.bytes;
+            let mut alert = p.alert;
+            if let Some(e) = p.flow_id.and_then(|id| self.flows.get(&id)) {
+                enrich(&mut alert, e);
+            }
+            check(sink.alert(alert))?;
         }
         Ok(())
-    }
-
-    fn emit_held(&self, p: &Pending, sink: &mut dyn Sink) -> Result<(), ReadError> {
-        // The line was read as a record when it arrived; reading it again cannot fail, but a
-        // failure is still reported rather than assumed away.
-        match serde_json::from_str::<Record<'_>>(&p.text) {
-            Ok(rec) if rec.alert.0.is_none() => {
-                let detail = format!("line {}: alert record without an `alert` object", p.line_no);
-                check(sink.skipped(
-                    SkipReason::MALFORMED_ALERT,
-                    &self.at(p.line_no),
-                    Some(&detail),
-                ))
-            }
-            Ok(rec) => {
-                let mut alert = build_alert(self.at(p.line_no), &p.text, rec);
-                if let Some(e) = p.flow_id.and_then(|id| self.flows.get(&id)) {
-                    enrich(&mut alert, e);
-                }
-                check(sink.alert(alert))
-            }
-            Err(e) => {
-                let detail = format!("line {}: {e}", p.line_no);
-                check(sink.skipped(
-                    SkipReason::MALFORMED_ALERT,
-                    &self.at(p.line_no),
-                    Some(&detail),
-                ))
-            }
-        }
-    }
-
-    fn recycle(&mut self, mut s: String) {
-        if self.pool.len() < POOL_MAX && s.capacity() <= POOL_KEEP_CAPACITY {
-            s.clear();
-            self.pool.push(s);
-        }
     }
 
     /// Forgets flows not seen within the window. Held alerts touched their flow when read and
@@ -926,15 +872,6 @@ struct Record<'a> {
     tls: Obj<Tls<'a>>,
     #[serde(borrow)]
     smb: Obj<Smb<'a>>,
-}
-
-/// The event type and flow id: enough to decide whether an alert is held back.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Head<'a> {
-    #[serde(borrow)]
-    event_type: Str<'a>,
-    flow_id: Num,
 }
 
 /// Only the event type, for records the full type rejected.
@@ -2061,7 +1998,6 @@ mod tests {
             max_flows = max_flows.max(state.flows.len());
             max_touched = max_touched.max(state.touched.len());
             assert!(state.queued_bytes <= limits.pending_bytes + line.len());
-            assert!(state.pool.len() <= POOL_MAX);
         }
         state.flush(true, &mut sink).unwrap();
         assert!(max_queue <= 16, "{max_queue}");

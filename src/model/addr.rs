@@ -69,12 +69,64 @@ impl<'a> Host<'a> {
     }
 }
 
+impl Host<'_> {
+    /// Calls `f` with the host as [`fmt::Display`] writes it, without allocating for an IPv4
+    /// address.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            Host::Ip(IpAddr::V4(v4)) => f(Ipv4Text::of(*v4).as_str()),
+            Host::Ip(ip) => f(&ip.to_string()),
+            Host::Label { text, .. } => f(text),
+        }
+    }
+}
+
 impl fmt::Display for Host<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The standard library's `Ipv4Addr` formatting goes through the formatter's
+            // padding for each octet: about 1,400 instructions an address, written seven
+            // times per alert, 3.2 % of the instructions of `explain --format json` on the
+            // benchmark EVE (callgrind). Same text.
+            Host::Ip(IpAddr::V4(v4)) => f.write_str(Ipv4Text::of(*v4).as_str()),
             Host::Ip(ip) => write!(f, "{ip}"),
             Host::Label { text, .. } => f.write_str(text),
         }
+    }
+}
+
+/// An IPv4 address in dotted decimal, written on the stack.
+pub struct Ipv4Text {
+    buf: [u8; 15],
+    len: usize,
+}
+
+impl Ipv4Text {
+    pub fn of(ip: Ipv4Addr) -> Self {
+        let mut buf = [0u8; 15];
+        let mut len = 0;
+        for (i, o) in ip.octets().into_iter().enumerate() {
+            if i > 0 {
+                buf[len] = b'.';
+                len += 1;
+            }
+            if o >= 100 {
+                buf[len] = b'0' + o / 100;
+                len += 1;
+            }
+            if o >= 10 {
+                buf[len] = b'0' + o / 10 % 10;
+                len += 1;
+            }
+            buf[len] = b'0' + o % 10;
+            len += 1;
+        }
+        Ipv4Text { buf, len }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Digits and dots only.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
 }
 

@@ -22,18 +22,37 @@ impl IpProto {
         if let Ok(n) = t.parse::<u8>() {
             return Some(IpProto(n));
         }
-        let p = match t.to_ascii_uppercase().as_str() {
-            "TCP" => Self::TCP,
-            "UDP" => Self::UDP,
-            "ICMP" => Self::ICMP,
-            "IGMP" => Self::IGMP,
-            "GRE" => Self::GRE,
-            "ESP" => Self::ESP,
-            "SCTP" => Self::SCTP,
-            "IPV6-ICMP" | "ICMPV6" | "ICMP6" => Self::ICMPV6,
+        const NAMES: [(&str, IpProto); 10] = [
+            ("TCP", IpProto::TCP),
+            ("UDP", IpProto::UDP),
+            ("ICMP", IpProto::ICMP),
+            ("IGMP", IpProto::IGMP),
+            ("GRE", IpProto::GRE),
+            ("ESP", IpProto::ESP),
+            ("SCTP", IpProto::SCTP),
+            ("IPV6-ICMP", IpProto::ICMPV6),
+            ("ICMPV6", IpProto::ICMPV6),
+            ("ICMP6", IpProto::ICMPV6),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(t))
+            .map(|(_, p)| *p)
+    }
+
+    /// [`IpProto::name`] in lower case.
+    pub fn lower_name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::TCP => "tcp",
+            Self::UDP => "udp",
+            Self::ICMP => "icmp",
+            Self::IGMP => "igmp",
+            Self::GRE => "gre",
+            Self::ESP => "esp",
+            Self::SCTP => "sctp",
+            Self::ICMPV6 => "ipv6-icmp",
             _ => return None,
-        };
-        Some(p)
+        })
     }
 
     /// The name Suricata's EVE uses for this protocol.

@@ -287,10 +287,10 @@ impl Cluster {
         };
         self.src_hosts.merge(&o.src_hosts);
         self.dest_hosts.merge(&o.dest_hosts);
-        for h in o.src_ex.items {
+        for h in o.src_ex.into_items() {
             self.src_ex.offer(h, MAX_TRACKED_HOSTS);
         }
-        for h in o.dest_ex.items {
+        for h in o.dest_ex.into_items() {
             self.dest_ex.offer(h, MAX_TRACKED_HOSTS);
         }
         self.src_classes.absorb(&o.src_classes);
@@ -300,7 +300,7 @@ impl Cluster {
         }
         self.src_ports.merge(&o.src_ports);
         self.dest_ports.merge(&o.dest_ports);
-        for p in o.dest_port_ex.items {
+        for p in o.dest_port_ex.into_items() {
             self.dest_port_ex.offer(p, MAX_TRACKED_HOSTS);
         }
         self.with_src_port += o.with_src_port;
@@ -311,7 +311,7 @@ impl Cluster {
         self.syn += o.syn;
         self.syn_ack += o.syn_ack;
         self.no_syn += o.no_syn;
-        for l in o.lengths.items {
+        for l in o.lengths.into_items() {
             self.lengths.offer(l, MAX_LENGTHS);
         }
         self.max_len = self.max_len.max(o.max_len);
@@ -334,15 +334,14 @@ fn note_host(d: &mut Distinct, ex: &mut Examples<HostEx>, h: &Host<'_>) {
         Host::Ip(IpAddr::V6(v6)) => d.insert(&v6.octets()),
         Host::Label { text, .. } => d.insert(text.as_bytes()),
     }
-    if ex.items.len() < MAX_TRACKED_HOSTS {
-        let text = h.to_string();
-        if !ex.items.iter().any(|x| x.text == text) {
-            ex.items.push(HostEx {
-                text,
-                net: h.known_network(),
-                key: HostKey::of(h),
-            });
-        }
+    if ex.items.len() < MAX_TRACKED_HOSTS
+        && !h.with_text(|text| ex.items.iter().any(|x| x.text == text))
+    {
+        ex.push(HostEx {
+            text: h.to_string(),
+            net: h.known_network(),
+            key: HostKey::of(h),
+        });
     }
 }
 

@@ -5,6 +5,8 @@
 //! estimates the count as `(k - 1) / (h / 2^64)` with a relative standard error near
 //! `1 / sqrt(k - 2)` (about 6 % for k = 256). Memory is `8 k` bytes whatever the input size.
 
+use std::sync::Arc;
+
 /// Hashes kept per sketch: 256 × 8 bytes = 2 KiB, exact counts up to 255 distinct values and
 /// about 6 % error above, which is plenty to tell "one", "a handful" and "thousands" apart.
 pub const KMV_K: usize = 256;
@@ -26,10 +28,16 @@ pub fn hash64(bytes: &[u8]) -> u64 {
 }
 
 /// Distinct counter with bounded memory.
+///
+/// A clone shares the hashes until either side changes them: each judging window copies
+/// the clusters it weighs for their reports, and a full sketch seldom changes. Copying them
+/// (with the examples) grew with the clusters: sharing took `explain --format json
+/// --threads 1` on the 1 GiB benchmark EVE to 0.95x of its time, and time(1 GiB) /
+/// time(102 MiB) from 10.85 to 10.46.
 #[derive(Clone, Debug, Default)]
 pub struct Distinct {
     /// The smallest hashes seen, sorted ascending, at most [`KMV_K`].
-    mins: Vec<u64>,
+    mins: Arc<Vec<u64>>,
 }
 
 impl Distinct {
@@ -38,8 +46,9 @@ impl Distinct {
             return;
         }
         if let Err(pos) = self.mins.binary_search(&h) {
-            self.mins.insert(pos, h);
-            self.mins.truncate(KMV_K);
+            let mins = Arc::make_mut(&mut self.mins);
+            mins.insert(pos, h);
+            mins.truncate(KMV_K);
         }
     }
 
@@ -62,7 +71,7 @@ impl Distinct {
 
     /// Adds everything `other` saw.
     pub fn merge(&mut self, other: &Distinct) {
-        for h in &other.mins {
+        for h in other.mins.iter() {
             self.insert_hash(*h);
         }
     }
@@ -70,25 +79,38 @@ impl Distinct {
 
 /// The first few distinct values, kept as examples (and, for addresses, to find a common
 /// prefix). Values after the cap are not stored; the [`Distinct`] beside it still counts them.
+/// Shared between clones until changed, as [`Distinct`] is.
 #[derive(Clone, Debug)]
 pub struct Examples<T> {
-    pub items: Vec<T>,
+    pub items: Arc<Vec<T>>,
 }
 
 impl<T> Default for Examples<T> {
     fn default() -> Self {
-        Examples { items: Vec::new() }
+        Examples {
+            items: Arc::new(Vec::new()),
+        }
     }
 }
 
-impl<T: PartialEq> Examples<T> {
+impl<T: PartialEq + Clone> Examples<T> {
     /// Adds `v` unless present or `cap` values are held; returns whether it was added.
     pub fn offer(&mut self, v: T, cap: usize) -> bool {
         if self.items.len() >= cap || self.items.contains(&v) {
             return false;
         }
-        self.items.push(v);
+        Arc::make_mut(&mut self.items).push(v);
         true
+    }
+
+    /// Adds a value the caller found missing, below the cap.
+    pub fn push(&mut self, v: T) {
+        Arc::make_mut(&mut self.items).push(v);
+    }
+
+    /// The values, taken (copied when shared).
+    pub fn into_items(self) -> Vec<T> {
+        Arc::unwrap_or_clone(self.items)
     }
 
     pub fn contains(&self, v: &T) -> bool {
