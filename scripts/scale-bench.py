@@ -61,6 +61,10 @@ class Redis:
         return self.reply()
 
 
+def say(line):
+    print(line, flush=True)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -139,28 +143,30 @@ def main():
             for _ in chunk:
                 r.reply()
         total = r.cmd("XLEN", key)
-        print("scale: %s: %d records, %d alerts in the stream" % (eve, total, alerts))
+        say("scale: %s: %d records, %d alerts in the stream" % (eve, total, alerts))
 
         start = time.monotonic()
         subprocess.run([FPX, "explain", "--format", "json", "--threads", "1", eve],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = time.monotonic() - start
-        print("scale: baseline `fpx explain --threads 1 FILE` = 1.00")
+        say("scale: baseline `fpx explain --threads 1 FILE` = 1.00")
 
         one = None
         for n in counts:
             t = drain(r, url, key, "g%d" % n, "results-%d" % n, n, total)
             one = one or t
             got = r.cmd("XLEN", "results-%d" % n)
-            print("scale: %d worker(s) on one stream: %.2fx the baseline's speed, %.2fx one "
+            say("scale: %d worker(s) on one stream: %.2fx the baseline's speed, %.2fx one "
                   "worker's; %d results" % (n, base / t, one / t, got))
 
         for n in counts:
             if n < 2:
                 continue
             start = time.monotonic()
+            # Untrimmed partitions: the benchmark loads the whole file at once.
             routers = [spawn(["route", "--redis", url, "--stream", key, "--group", "route%d" % n,
-                              "--consumer", "r%d" % i, "--partitions", str(n)])
+                              "--consumer", "r%d" % i, "--partitions", str(n),
+                              "--partition-maxlen", "0"])
                        for i in range(n)]
             try:
                 while not group_done(r, key, "route%d" % n, total):
@@ -187,7 +193,7 @@ def main():
                 for p in procs:
                     p.kill()
                     p.wait()
-            print("scale: routing into %d partitions %s: %.2fx the baseline's speed; then %d "
+            say("scale: routing into %d partitions %s: %.2fx the baseline's speed; then %d "
                   "partition workers: %.2fx the baseline's speed, %.2fx one worker's on one "
                   "stream; %d results" % (n, parts, base / routed, n, base / t, one / t,
                                          r.cmd("XLEN", "presults-%d" % n)))
