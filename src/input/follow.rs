@@ -330,6 +330,15 @@ mod tests {
         std::fs::write(&path, "{\"a\":1}\n").unwrap();
         let (rx, waits) = follow_lines(path.clone());
         assert_eq!(next(&rx), "{\"a\":1}\n");
+        // At the end of the file the reader says it waits, before it waits.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while *waits.lock().unwrap() == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reader said it waited"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         // Growth.
         let mut f = std::fs::OpenOptions::new()
             .append(true)
@@ -337,7 +346,6 @@ mod tests {
             .unwrap();
         f.write_all(b"{\"a\":2}\n").unwrap();
         assert_eq!(next(&rx), "{\"a\":2}\n");
-        assert!(*waits.lock().unwrap() > 0, "the reader said it waited");
         // Rotation: the old file is renamed, a new one takes its path.
         std::fs::rename(&path, dir.join("eve.json.1")).unwrap();
         f.write_all(b"{\"a\":3}\n").unwrap();
