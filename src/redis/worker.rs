@@ -348,6 +348,31 @@ impl Captured {
     fn take(&self) -> Vec<u8> {
         std::mem::take(&mut *self.0.borrow_mut())
     }
+
+    /// Gives a taken buffer back, emptied, so that its memory serves the next round (it
+    /// holds a round's lines, several MiB: grown again each round, it cost 9 % of a worker's
+    /// time in page faults).
+    fn give_back(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut b = self.0.borrow_mut();
+        if b.is_empty() && buf.capacity() > b.capacity() {
+            *b = buf;
+        }
+    }
+}
+
+/// The lines of `out`, each with its line end, found with `memchr`.
+fn lines(out: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = out;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
 }
 
 /// What a worker did, for its summary.
@@ -398,7 +423,13 @@ impl<'o> Committer<'o> {
     /// the end, go to stdout). Every entry of a line below `done_below` is done.
     pub fn commit(&mut self, released: &[u64], done_below: u64) -> io::Result<()> {
         let out = self.captured.take();
-        let mut lines = out.split_inclusive(|&b| b == b'\n');
+        let result = self.commit_lines(&out, released, done_below);
+        self.captured.give_back(out);
+        result
+    }
+
+    fn commit_lines(&mut self, out: &[u8], released: &[u64], done_below: u64) -> io::Result<()> {
+        let mut lines = lines(out);
         let mut results: VecDeque<(u64, &[u8])> = released
             .iter()
             .copied()
@@ -505,6 +536,13 @@ fn with_stream_id(json: &[u8], id: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_keep_their_ends() {
+        let v: Vec<&[u8]> = lines(b"a\nbc\n\nd").collect();
+        assert_eq!(v, [&b"a\n"[..], b"bc\n", b"\n", b"d"]);
+        assert_eq!(lines(b"").count(), 0);
+    }
 
     #[test]
     fn one_entry_is_one_line() {
