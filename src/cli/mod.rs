@@ -91,19 +91,14 @@ pub struct RouteFlags {
 
 impl RouteFlags {
     pub fn into_config(self) -> Result<crate::redis::route::RouteConfig, String> {
-        let url = crate::redis::Url::parse(&self.redis).map_err(|e| format!("--redis: {e}"))?;
         Ok(crate::redis::route::RouteConfig {
-            source: crate::redis::worker::StreamConfig {
-                url,
-                key: self.stream,
-                group: self.group,
-                consumer: self
-                    .consumer
-                    .unwrap_or_else(crate::redis::worker::default_consumer),
-                results: None,
-                results_maxlen: None,
-                claim_idle: self.claim_idle,
-            },
+            source: crate::redis::worker::StreamConfig::from_flags(
+                &self.redis,
+                &self.stream,
+                &self.group,
+                self.consumer.as_deref(),
+                self.claim_idle,
+            )?,
             partitions: self.partitions,
             maxlen: (self.partition_maxlen > 0).then_some(self.partition_maxlen),
         })
@@ -636,24 +631,16 @@ impl ExplainFlags {
         let Some(url) = &self.redis else {
             return Ok(None);
         };
-        let url = crate::redis::Url::parse(url).map_err(|e| format!("--redis: {e}"))?;
-        for (flag, v) in [("--stream", &self.stream), ("--group", &self.group)] {
-            if v.is_empty() {
-                return Err(format!("{flag}: an empty name"));
-            }
-        }
-        Ok(Some(crate::redis::worker::StreamConfig {
+        let mut cfg = crate::redis::worker::StreamConfig::from_flags(
             url,
-            key: self.stream.clone(),
-            group: self.group.clone(),
-            consumer: self
-                .consumer
-                .clone()
-                .unwrap_or_else(crate::redis::worker::default_consumer),
-            results: self.results.clone(),
-            results_maxlen: self.results_maxlen,
-            claim_idle: self.claim_idle,
-        }))
+            &self.stream,
+            &self.group,
+            self.consumer.as_deref(),
+            self.claim_idle,
+        )?;
+        cfg.results.clone_from(&self.results);
+        cfg.results_maxlen = self.results_maxlen;
+        Ok(Some(cfg))
     }
 
     /// Validates the flags into the library's configuration.

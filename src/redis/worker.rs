@@ -44,6 +44,34 @@ pub struct StreamConfig {
     pub claim_idle: Duration,
 }
 
+impl StreamConfig {
+    /// The stream as the command line names it (`--redis`, `--stream`, `--group`,
+    /// `--consumer`, `--claim-idle`), without a results stream.
+    pub fn from_flags(
+        url: &str,
+        key: &str,
+        group: &str,
+        consumer: Option<&str>,
+        claim_idle: Duration,
+    ) -> Result<StreamConfig, String> {
+        let url = Url::parse(url).map_err(|e| format!("--redis: {e}"))?;
+        for (flag, v) in [("--stream", key), ("--group", group)] {
+            if v.is_empty() {
+                return Err(format!("{flag}: an empty name"));
+            }
+        }
+        Ok(StreamConfig {
+            url,
+            key: key.to_string(),
+            group: group.to_string(),
+            consumer: consumer.map_or_else(default_consumer, str::to_string),
+            results: None,
+            results_maxlen: None,
+            claim_idle,
+        })
+    }
+}
+
 /// A worker's name when none is given: the host's name and the process id, unique among the
 /// workers of a group as long as they run.
 pub fn default_consumer() -> String {
@@ -201,10 +229,10 @@ impl Fetcher {
     fn fetch(&mut self, to: &mut dyn Deliver) -> Result<(), ClientError> {
         let mut start = "0".to_string();
         loop {
-            let (group, me, key) = (&self.cfg.group, &self.cfg.consumer, &self.cfg.key);
-            let got = self
-                .client
-                .xreadgroup(group, me, key, FETCH_COUNT, None, &start)?;
+            let c = &self.cfg;
+            let got =
+                self.client
+                    .xreadgroup(&c.group, &c.consumer, &c.key, FETCH_COUNT, None, &start)?;
             let Some(last) = got.last() else { break };
             start = last.id.clone();
             if !self.hand(to, got)? {
@@ -221,11 +249,16 @@ impl Fetcher {
                 }
                 next_claim = Instant::now() + claim_every;
             }
-            let (group, me, key) = (&self.cfg.group, &self.cfg.consumer, &self.cfg.key);
+            let c = &self.cfg;
             let block_ms = u64::try_from(block.as_millis()).unwrap_or(u64::MAX);
-            let got = self
-                .client
-                .xreadgroup(group, me, key, FETCH_COUNT, Some(block_ms), ">")?;
+            let got = self.client.xreadgroup(
+                &c.group,
+                &c.consumer,
+                &c.key,
+                FETCH_COUNT,
+                Some(block_ms),
+                ">",
+            )?;
             if !self.hand(to, got)? {
                 return Ok(());
             }
@@ -237,10 +270,15 @@ impl Fetcher {
         let idle_ms = u64::try_from(self.cfg.claim_idle.as_millis()).unwrap_or(u64::MAX);
         let mut cursor = "0-0".to_string();
         loop {
-            let (group, me, key) = (&self.cfg.group, &self.cfg.consumer, &self.cfg.key);
-            let c = self
-                .client
-                .xautoclaim(key, group, me, idle_ms, &cursor, FETCH_COUNT)?;
+            let cfg = &self.cfg;
+            let c = self.client.xautoclaim(
+                &cfg.key,
+                &cfg.group,
+                &cfg.consumer,
+                idle_ms,
+                &cursor,
+                FETCH_COUNT,
+            )?;
             if !c.deleted.is_empty() {
                 // Redis drops them from the pending list itself.
                 say_lost(&self.cfg, c.deleted.len());
