@@ -2,24 +2,17 @@
 //! alert out within a second of it being written (issue 13).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::util::{example, example_eve_lines, fpx, root};
+use crate::util::{example, example_eve_lines, fpx, spawn_fpx};
 
 /// The latency a log pipeline expects of fpx.
 const LATENCY: Duration = Duration::from_secs(1);
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_fpx"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fpx runs")
+    spawn_fpx(args, Stdio::piped())
 }
 
 /// Sends each line fpx writes, with the time it came, as it comes.

@@ -3,13 +3,13 @@
 //! (issue 13).
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fpx::redis::{Client, Url};
 
 use super::redis_server::RedisServer;
-use crate::util::{example_eve_lines, root, KillOnDrop};
+use crate::util::{example_eve_lines, spawn_fpx, KillOnDrop};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -47,8 +47,8 @@ fn suricata_xadd(c: &mut Client, key: &str, lines: &[&String]) -> Vec<String> {
 }
 
 fn worker(url: &str, key: &str, results: &str, name: &str, hold: &str) -> KillOnDrop {
-    let child = Command::new(env!("CARGO_BIN_EXE_fpx"))
-        .args([
+    KillOnDrop::new(spawn_fpx(
+        &[
             "explain",
             "--format",
             "json",
@@ -66,14 +66,9 @@ fn worker(url: &str, key: &str, results: &str, name: &str, hold: &str) -> KillOn
             hold,
             "--claim-idle",
             "1s",
-        ])
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fpx runs");
-    KillOnDrop::new(child)
+        ],
+        Stdio::null(),
+    ))
 }
 
 /// The results stream: entry id explained → (how many results, the consumers that wrote them).
@@ -237,8 +232,8 @@ fn a_worker_writes_to_stdout_without_a_results_stream() {
     let mut c = connect(&server.url);
     let records = records();
     let ids = suricata_xadd(&mut c, &key, &records.iter().collect::<Vec<_>>());
-    let w = Command::new(env!("CARGO_BIN_EXE_fpx"))
-        .args([
+    let w = spawn_fpx(
+        &[
             "explain",
             "--format",
             "json",
@@ -248,12 +243,9 @@ fn a_worker_writes_to_stdout_without_a_results_stream() {
             &key,
             "--hold-time",
             "100ms",
-        ])
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        Stdio::null(),
+    );
     let mut w = KillOnDrop::new(w);
     let stdout = w.child().stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -325,17 +317,7 @@ fn routed_partitions_keep_each_host_pair_on_one_worker() {
     let mut c = connect(&server.url);
     let records = records_from_hosts(8);
     let ids = suricata_xadd(&mut c, &key, &records.iter().collect::<Vec<_>>());
-    let spawn = |args: &[&str]| {
-        KillOnDrop::new(
-            Command::new(env!("CARGO_BIN_EXE_fpx"))
-                .args(args)
-                .current_dir(root())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        )
-    };
+    let spawn = |args: &[&str]| KillOnDrop::new(spawn_fpx(args, Stdio::null()));
     // Two routers share the source; a worker per partition.
     let r1 = spawn(&[
         "route",

@@ -28,6 +28,18 @@ pub fn example_eve_lines() -> Vec<String> {
         .collect()
 }
 
+/// Starts `fpx` with `args` in the project folder, its stdout and stderr piped.
+pub fn spawn_fpx(args: &[&str], stdin: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_fpx"))
+        .args(args)
+        .current_dir(root())
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fpx runs")
+}
+
 /// Runs `fpx` with `args`, feeding `stdin` if given.
 pub fn fpx(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fpx"));
@@ -116,14 +128,7 @@ pub fn write(dir: &Path, name: &str, data: &[u8]) -> String {
 /// Runs `fpx` with `args` and returns its output and its peak resident memory in KiB (VmHWM,
 /// read every millisecond while it runs: a high-water mark, so any read after the peak has it).
 pub fn peak_of(args: &[&str]) -> (Output, u64) {
-    let child = Command::new(env!("CARGO_BIN_EXE_fpx"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fpx runs");
+    let child = spawn_fpx(args, Stdio::null());
     let pid = child.id();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let d2 = done.clone();
